@@ -1,3 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using Vigil.Server;
+
+var app = VigilServer.Build(args);
+await app.RunAsync();
