@@ -84,76 +84,76 @@ public sealed class FilterPath
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-            {
-                var wrote = false;
-                foreach (var property in element.EnumerateObject())
                 {
-                    var childIncludes = Advance(includes, property.Name);
-                    if (childIncludes.Count == 0)
+                    var wrote = false;
+                    foreach (var property in element.EnumerateObject())
                     {
-                        continue;
-                    }
-
-                    var childExcludes = Advance(excludes, property.Name);
-                    if (!wrote)
-                    {
-                        // Defer the object start until a child survives.
-                        if (!HasSurvivor(property.Value, childIncludes, childExcludes))
+                        var childIncludes = Advance(includes, property.Name);
+                        if (childIncludes.Count == 0)
                         {
                             continue;
                         }
 
-                        if (propertyName is not null)
+                        var childExcludes = Advance(excludes, property.Name);
+                        if (!wrote)
                         {
-                            writer.WritePropertyName(propertyName);
+                            // Defer the object start until a child survives.
+                            if (!HasSurvivor(property.Value, childIncludes, childExcludes))
+                            {
+                                continue;
+                            }
+
+                            if (propertyName is not null)
+                            {
+                                writer.WritePropertyName(propertyName);
+                            }
+
+                            writer.WriteStartObject();
+                            wrote = true;
                         }
 
-                        writer.WriteStartObject();
-                        wrote = true;
+                        WriteFiltered(property.Value, writer, childIncludes, childExcludes, property.Name);
                     }
 
-                    WriteFiltered(property.Value, writer, childIncludes, childExcludes, property.Name);
-                }
+                    if (wrote)
+                    {
+                        writer.WriteEndObject();
+                    }
 
-                if (wrote)
-                {
-                    writer.WriteEndObject();
+                    return wrote;
                 }
-
-                return wrote;
-            }
 
             case JsonValueKind.Array:
-            {
-                var wrote = false;
-                foreach (var item in element.EnumerateArray())
                 {
-                    if (!HasSurvivor(item, includes, excludes))
+                    var wrote = false;
+                    foreach (var item in element.EnumerateArray())
                     {
-                        continue;
-                    }
-
-                    if (!wrote)
-                    {
-                        if (propertyName is not null)
+                        if (!HasSurvivor(item, includes, excludes))
                         {
-                            writer.WritePropertyName(propertyName);
+                            continue;
                         }
 
-                        writer.WriteStartArray();
-                        wrote = true;
+                        if (!wrote)
+                        {
+                            if (propertyName is not null)
+                            {
+                                writer.WritePropertyName(propertyName);
+                            }
+
+                            writer.WriteStartArray();
+                            wrote = true;
+                        }
+
+                        WriteFiltered(item, writer, includes, excludes, null);
                     }
 
-                    WriteFiltered(item, writer, includes, excludes, null);
-                }
+                    if (wrote)
+                    {
+                        writer.WriteEndArray();
+                    }
 
-                if (wrote)
-                {
-                    writer.WriteEndArray();
+                    return wrote;
                 }
-
-                return wrote;
-            }
 
             default:
                 // A scalar survives only when an include path is complete here.
