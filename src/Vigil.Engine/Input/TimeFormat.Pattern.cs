@@ -408,7 +408,7 @@ public sealed partial class TimeFormat
                     pos += e.Literal.Length;
                     break;
                 case ElementKind.Number:
-                    if (!ParseNumber(text, ref pos, e, out var v) || !Assign(ref p, e.Field, v, e))
+                    if (!ParseNumber(text, ref pos, e, out var v) || !Assign(ref p, e.Field, v))
                     {
                         return false;
                     }
@@ -480,7 +480,7 @@ public sealed partial class TimeFormat
         return pos == text.Length && Resolve(ref p, _defaultYear, out epochMs);
     }
 
-    private static bool Assign(ref Parsed p, Field field, long v, Element e)
+    private static bool Assign(ref Parsed p, Field field, long v)
     {
         switch (field)
         {
@@ -513,7 +513,6 @@ public sealed partial class TimeFormat
                     case Field.Second: p.Second = iv; break;
                 }
 
-                _ = e;
                 return true;
         }
     }
