@@ -1,13 +1,121 @@
-using Vigil.Cluster.Jobs;
+using System.Buffers;
+using Orleans.Concurrency;
 using Vigil.Cluster.Hosting;
+using Vigil.Cluster.Jobs;
 using Vigil.Cluster.Nodes;
+using Vigil.Engine.Errors;
+using Vigil.Storage;
 
 namespace Vigil.Cluster;
 
 /// <summary>The Orleans-backed <see cref="IClusterFacade"/>.</summary>
-internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions options, LocalJobRegistry registry) : IClusterFacade
+internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions options, LocalJobRegistry registry, IJobDocumentStore documents)
+    : IClusterFacade
 {
+    /// <summary>Size of the chunks a body is cut into on its way to the job grain.</summary>
+    internal const int ChunkSize = 256 * 1024;
+
     public Task<NodeInfo> GetLocalNodeAsync() => grains.GetGrain<INodeGrain>(options.NodeId).GetInfoAsync();
 
     public Task<MlMemoryUsage> GetMlMemoryUsageAsync() => Task.FromResult(registry.Usage());
+
+    public async Task OpenJobAsync(string jobId) => Throw(await Job(jobId).OpenAsync().ConfigureAwait(false));
+
+    public async Task CloseJobAsync(string jobId, bool force) => Throw(await Job(jobId).CloseAsync(force).ConfigureAwait(false));
+
+    public async Task<JobRuntimeStatus> GetJobStatusAsync(string jobId)
+    {
+        if (await documents.GetAsync(jobId, JobDocumentKinds.Task).ConfigureAwait(false) is not null)
+        {
+            var status = await Job(jobId).GetStatusAsync().ConfigureAwait(false);
+            if (status.State != JobState.Closed)
+            {
+                return status with
+                {
+                    DataCounts = status.DataCounts ?? await documents.GetAsync(jobId, JobDocumentKinds.DataCounts).ConfigureAwait(false),
+                    TimingStats = status.TimingStats ?? await documents.GetAsync(jobId, JobDocumentKinds.TimingStats).ConfigureAwait(false),
+                };
+            }
+        }
+
+        return new JobRuntimeStatus
+        {
+            State = JobState.Closed,
+            DataCounts = await documents.GetAsync(jobId, JobDocumentKinds.DataCounts).ConfigureAwait(false),
+            TimingStats = await documents.GetAsync(jobId, JobDocumentKinds.TimingStats).ConfigureAwait(false),
+        };
+    }
+
+    public async Task<byte[]> PostDataAsync(string jobId, bool csv, Func<Memory<byte>, ValueTask<int>> read)
+    {
+        var job = Job(jobId);
+        var (error, upload) = await job.BeginUploadAsync(csv).ConfigureAwait(false);
+        Throw(error);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var ended = false;
+        try
+        {
+            while (true)
+            {
+                var filled = 0;
+                while (filled < ChunkSize)
+                {
+                    var n = await read(buffer.AsMemory(filled, ChunkSize - filled)).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    filled += n;
+                }
+
+                if (filled > 0)
+                {
+                    if (await job.FeedAsync(upload, new Immutable<byte[]>(buffer), filled).ConfigureAwait(false) is { } feedError)
+                    {
+                        ended = true;
+                        await job.EndUploadAsync(upload, aborted: true).ConfigureAwait(false);
+                        Throw(feedError);
+                    }
+                }
+
+                if (filled < ChunkSize)
+                {
+                    break;
+                }
+            }
+
+            ended = true;
+            var reply = await job.EndUploadAsync(upload, aborted: false).ConfigureAwait(false);
+            Throw(reply.Error);
+            return reply.DataCounts!;
+        }
+        finally
+        {
+            if (!ended)
+            {
+                // The body failed to arrive (client gone, bad gzip, ...): keep what was read, free the job.
+                await job.EndUploadAsync(upload, aborted: true).ConfigureAwait(false);
+            }
+
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public async Task<long?> FlushJobAsync(string jobId, FlushParameters parameters)
+    {
+        var reply = await Job(jobId).FlushAsync(parameters).ConfigureAwait(false);
+        Throw(reply.Error);
+        return reply.LastFinalizedBucketEndMs;
+    }
+
+    private IJobGrain Job(string jobId) => grains.GetGrain<IJobGrain>(jobId);
+
+    private static void Throw(GrainError? error)
+    {
+        if (error is not null)
+        {
+            throw new ElasticsearchException(error.Type, error.Reason, error.Status);
+        }
+    }
 }

@@ -1,8 +1,10 @@
+using Vigil.Cluster.Jobs;
 using Vigil.Cluster.Nodes;
 
 namespace Vigil.Cluster;
 
-/// <summary>What the HTTP layer asks of the cluster, without knowing Orleans.</summary>
+/// <summary>What the HTTP layer asks of the cluster, without knowing Orleans. Errors surface as
+/// <see cref="Vigil.Engine.Errors.ElasticsearchException"/>.</summary>
 public interface IClusterFacade
 {
     /// <summary>The local node's facts, reported by its node grain.</summary>
@@ -10,4 +12,19 @@ public interface IClusterFacade
 
     /// <summary>ML native memory set aside on the local node.</summary>
     Task<MlMemoryUsage> GetMlMemoryUsageAsync();
+
+    /// <summary>Opens a job.</summary>
+    Task OpenJobAsync(string jobId);
+
+    /// <summary>Closes a job (no-op when closed).</summary>
+    Task CloseJobAsync(string jobId, bool force);
+
+    /// <summary>The job's state and runtime statistics; for a job without a task, from the store.</summary>
+    Task<JobRuntimeStatus> GetJobStatusAsync(string jobId);
+
+    /// <summary>Posts one body to a job, chunk by chunk, and returns that upload's data counts JSON.</summary>
+    Task<byte[]> PostDataAsync(string jobId, bool csv, Func<Memory<byte>, ValueTask<int>> read);
+
+    /// <summary>Flushes a job.</summary>
+    Task<long?> FlushJobAsync(string jobId, FlushParameters parameters);
 }

@@ -28,6 +28,7 @@ public static class ClusterHostingExtensions
         });
         builder.Services.AddSingleton<Jobs.LocalJobRegistry>();
         builder.Services.AddSingleton<IClusterFacade, ClusterFacade>();
+        builder.Services.AddHostedService<Jobs.JobTaskRecovery>();
         return builder;
     }
 }

@@ -1,0 +1,36 @@
+using Orleans.Concurrency;
+
+namespace Vigil.Cluster.Jobs;
+
+/// <summary>
+/// One grain per anomaly-detection job, keyed by job id: it owns the job while it is open — its state
+/// machine, its engine, its uploads (one at a time, in order) and the persistence of counts and state.
+/// </summary>
+public interface IJobGrain : IGrainWithStringKey
+{
+    /// <summary>Opens the job: restores counts and state and starts accepting data.</summary>
+    Task<GrainError?> OpenAsync();
+
+    /// <summary>After a node restart: brings the job back to the state its task document records.</summary>
+    Task RecoverAsync();
+
+    /// <summary>Closes the job, persisting everything first (unless forced while failed).</summary>
+    Task<GrainError?> CloseAsync(bool force);
+
+    /// <summary>Starts an upload; waits while another upload to this job is in progress.</summary>
+    /// <param name="csv">True for a CSV body, false for JSON.</param>
+    /// <returns>An error, or the id the other upload calls must carry.</returns>
+    Task<(GrainError? Error, Guid Upload)> BeginUploadAsync(bool csv);
+
+    /// <summary>Processes the next chunk of an upload.</summary>
+    Task<GrainError?> FeedAsync(Guid upload, Immutable<byte[]> chunk, int length);
+
+    /// <summary>Ends an upload (complete, or cut short when <paramref name="aborted"/>), persisting its effects.</summary>
+    Task<UploadReply> EndUploadAsync(Guid upload, bool aborted);
+
+    /// <summary>Flushes the job.</summary>
+    Task<FlushReply> FlushAsync(FlushParameters parameters);
+
+    /// <summary>The job's runtime status.</summary>
+    Task<JobRuntimeStatus> GetStatusAsync();
+}

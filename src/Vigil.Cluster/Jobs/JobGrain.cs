@@ -1,0 +1,475 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Vigil.Cluster.Hosting;
+using Vigil.Engine.Configuration;
+using Vigil.Engine.DataCounts;
+using Vigil.Engine.Errors;
+using Vigil.Engine.Jobs;
+using Vigil.Storage;
+
+namespace Vigil.Cluster.Jobs;
+
+/// <summary>The grain that owns one job (see <see cref="IJobGrain"/>).</summary>
+/// <remarks>
+/// <para>The grain is reentrant so that a second upload can wait for the first without blocking the first
+/// one's chunks. Ordering is kept by <see cref="_gate"/>: an upload holds it from begin to end, and flush
+/// and close take it too, so they happen between uploads, in arrival order. A chunk is processed without
+/// any await, so it never interleaves with another turn.</para>
+/// <para>Persistence: after every upload and flush, the data counts and the engine state are written in one
+/// transaction before the caller is answered; the task document records the state across restarts.</para>
+/// </remarks>
+[Reentrant]
+internal sealed class JobGrain(
+    IJobStore jobs,
+    IJobDocumentStore documents,
+    LocalJobRegistry registry,
+    VigilNodeOptions node,
+    TimeProvider time,
+    ILogger<JobGrain> logger) : Grain, IJobGrain
+{
+    /// <summary>Share of bad records in one upload above which the job fails for bad input (ES 5.x rule).</summary>
+    private const double BadInputFraction = 0.25;
+
+    /// <summary>Records an upload must have before the bad-input rule applies.</summary>
+    private const long BadInputMinimumRecords = 100;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private JobState _state = JobState.Closed;
+    private JobProcessor? _processor;
+    private JobConfig? _config;
+    private string? _failure;
+    private bool _failedOnInput;
+    private long? _openTimeMs;
+    private Guid _upload;
+    private bool _uploadHoldsGate;
+
+    private string JobId => this.GetPrimaryKeyString();
+
+    public async Task<GrainError?> OpenAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(true);
+        try
+        {
+            if (_state != JobState.Closed)
+            {
+                return Error(ElasticsearchException.Conflict($"Cannot open job [{JobId}] because it has already been opened"));
+            }
+
+            var raw = await jobs.GetAsync(JobId).ConfigureAwait(true);
+            if (raw is null)
+            {
+                return Error(ElasticsearchException.ResourceNotFound($"No known job with id '{JobId}'"));
+            }
+
+            _config = JobConfigParser.ParseStored(raw);
+            _state = JobState.Opening;
+            await WriteTaskAsync().ConfigureAwait(true);
+            try
+            {
+                var counts = await documents.GetAsync(JobId, JobDocumentKinds.DataCounts).ConfigureAwait(true);
+                var state = await documents.GetAsync(JobId, JobDocumentKinds.ModelState).ConfigureAwait(true);
+                _processor = new JobProcessor(
+                    JobProcessorSpecs.From(_config),
+                    counts is null ? null : DataCountsDocument.Parse(counts),
+                    state ?? [],
+                    time);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Job {JobId} failed to open", JobId);
+                await FailAsync($"failed to restore the job's state: {e.Message}", onInput: false).ConfigureAwait(true);
+                return null;
+            }
+
+            _openTimeMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+            _state = JobState.Opened;
+            _failure = null;
+            _failedOnInput = false;
+            await WriteTaskAsync().ConfigureAwait(true);
+            await SaveConfigAsync(_config.WithFinishedTime(null)).ConfigureAwait(true);
+            registry.Set(JobId, _config.ModelMemoryLimitMb * 1024 * 1024);
+            DelayDeactivation(TimeSpan.FromDays(3650));
+            return null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task RecoverAsync()
+    {
+        if (_state != JobState.Closed)
+        {
+            return;
+        }
+
+        var task = await documents.GetAsync(JobId, JobDocumentKinds.Task).ConfigureAwait(true);
+        if (task is null)
+        {
+            return;
+        }
+
+        using var document = JsonDocument.Parse(task);
+        var root = document.RootElement;
+        var failed = root.TryGetProperty("state", out var state) && state.GetString() == "failed";
+        var onInput = root.TryGetProperty("failed_on_input", out var input) && input.GetBoolean();
+        if (failed && !onInput)
+        {
+            _config = await LoadConfigAsync().ConfigureAwait(true);
+            _state = JobState.Failed;
+            _failure = root.TryGetProperty("reason", out var reason) ? reason.GetString() : "failed before the node restarted";
+            registry.Set(JobId, (_config?.ModelMemoryLimitMb ?? 0) * 1024 * 1024);
+            DelayDeactivation(TimeSpan.FromDays(3650));
+            return;
+        }
+
+        if (await OpenAsync().ConfigureAwait(true) is { } error)
+        {
+            logger.LogError("Job {JobId} could not be reopened after a restart: {Reason}", JobId, error.Reason);
+            return;
+        }
+
+        if (failed)
+        {
+            await FailAsync(root.GetProperty("reason").GetString() ?? "bad input", onInput: true).ConfigureAwait(true);
+        }
+    }
+
+    private async Task<JobConfig?> LoadConfigAsync()
+    {
+        var raw = await jobs.GetAsync(JobId).ConfigureAwait(true);
+        return raw is null ? null : JobConfigParser.ParseStored(raw);
+    }
+
+    public async Task<GrainError?> CloseAsync(bool force)
+    {
+        if (_state == JobState.Closed)
+        {
+            return null;
+        }
+
+        if (_state == JobState.Failed && !force)
+        {
+            return Error(ElasticsearchException.Conflict($"cannot close job [{JobId}] because it failed, use force close"));
+        }
+
+        var holdsGate = false;
+        if (!force)
+        {
+            await _gate.WaitAsync().ConfigureAwait(true);
+            holdsGate = true;
+        }
+
+        try
+        {
+            if (_state == JobState.Closed)
+            {
+                return null;
+            }
+
+            var persist = _state == JobState.Opened && _processor is not null;
+            _state = JobState.Closing;
+            if (persist)
+            {
+                await PersistAsync().ConfigureAwait(true);
+            }
+
+            await documents.DeleteAsync(JobId, JobDocumentKinds.Task).ConfigureAwait(true);
+            if (_config is not null)
+            {
+                await SaveConfigAsync(_config.WithFinishedTime(time.GetUtcNow())).ConfigureAwait(true);
+            }
+
+            Stop();
+            return null;
+        }
+        finally
+        {
+            if (holdsGate)
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    public async Task<(GrainError? Error, Guid Upload)> BeginUploadAsync(bool csv)
+    {
+        if (NotAcceptingData() is { } early)
+        {
+            return (early, Guid.Empty);
+        }
+
+        await _gate.WaitAsync().ConfigureAwait(true);
+        if (NotAcceptingData() is { } error)
+        {
+            _gate.Release();
+            return (error, Guid.Empty);
+        }
+
+        try
+        {
+            _processor!.BeginUpload(csv ? InputFormat.Csv : InputFormat.Json);
+        }
+        catch (ElasticsearchException e)
+        {
+            _gate.Release();
+            return (Error(e), Guid.Empty);
+        }
+
+        _upload = Guid.NewGuid();
+        _uploadHoldsGate = true;
+        return (null, _upload);
+    }
+
+    public Task<GrainError?> FeedAsync(Guid upload, Immutable<byte[]> chunk, int length)
+    {
+        if (upload != _upload || _processor is null || !_uploadHoldsGate)
+        {
+            return Task.FromResult<GrainError?>(Error(NotOpen()));
+        }
+
+        try
+        {
+            _processor.Feed(chunk.Value.AsSpan(0, length));
+            return Task.FromResult<GrainError?>(null);
+        }
+        catch (ElasticsearchException e)
+        {
+            return Task.FromResult<GrainError?>(Error(e));
+        }
+    }
+
+    public async Task<UploadReply> EndUploadAsync(Guid upload, bool aborted)
+    {
+        if (upload != _upload || !_uploadHoldsGate)
+        {
+            return new UploadReply(Error(NotOpen()), null);
+        }
+
+        _upload = Guid.Empty;
+        _uploadHoldsGate = false;
+        try
+        {
+            if (_processor is null)
+            {
+                return new UploadReply(Error(NotOpen()), null);
+            }
+
+            GrainError? error = null;
+            DataCountsSnapshot counts;
+            try
+            {
+                counts = aborted ? _processor.AbortUpload() : _processor.EndUpload();
+            }
+            catch (ElasticsearchException e)
+            {
+                error = Error(e);
+                counts = _processor.AbortUpload();
+            }
+
+            await PersistAsync().ConfigureAwait(true);
+            if (error is null && BadInput(counts) is { } reason)
+            {
+                await FailAsync(reason, onInput: true).ConfigureAwait(true);
+                error = Error(ElasticsearchException.StatusError(reason));
+            }
+            else if (error is null && _state == JobState.Failed && _failedOnInput)
+            {
+                // Corrected data brings a job that failed on bad input back (seed document, job stats).
+                _state = JobState.Opened;
+                _failure = null;
+                _failedOnInput = false;
+                await WriteTaskAsync().ConfigureAwait(true);
+            }
+
+            return new UploadReply(error, error is null ? Serialize(w => counts.WriteTo(w, JobId, human: false)) : null);
+        }
+        catch (Exception e) when (e is not ElasticsearchException)
+        {
+            logger.LogError(e, "Job {JobId} failed while ending an upload", JobId);
+            await FailAsync(e.Message, onInput: false).ConfigureAwait(true);
+            return new UploadReply(Error(new ElasticsearchException("exception", e.Message, 500)), null);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<FlushReply> FlushAsync(FlushParameters parameters)
+    {
+        await _gate.WaitAsync().ConfigureAwait(true);
+        try
+        {
+            if (_state != JobState.Opened || _processor is null)
+            {
+                return new FlushReply(Error(NotOpen()), null);
+            }
+
+            var result = _processor.Flush(new FlushRequest(parameters.CalcInterim, parameters.StartMs, parameters.EndMs,
+                parameters.AdvanceTimeMs, parameters.SkipTimeMs));
+            await PersistAsync().ConfigureAwait(true);
+            return new FlushReply(null, result.LastFinalizedBucketEndMs);
+        }
+        catch (Exception e) when (e is not ElasticsearchException)
+        {
+            logger.LogError(e, "Job {JobId} failed while flushing", JobId);
+            await FailAsync(e.Message, onInput: false).ConfigureAwait(true);
+            return new FlushReply(Error(new ElasticsearchException("exception", e.Message, 500)), null);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task<JobRuntimeStatus> GetStatusAsync()
+    {
+        if (_state == JobState.Closed || _processor is null)
+        {
+            return Task.FromResult(new JobRuntimeStatus
+            {
+                State = _state,
+                NodeId = _state == JobState.Closed ? null : node.NodeId,
+                AssignmentExplanation = _state == JobState.Closed ? null : _failure ?? "",
+            });
+        }
+
+        var processor = _processor;
+        return Task.FromResult(new JobRuntimeStatus
+        {
+            State = _state,
+            NodeId = node.NodeId,
+            OpenTimeMs = _state == JobState.Opened ? _openTimeMs : null,
+            AssignmentExplanation = _failure ?? "",
+            DataCounts = Serialize(w => processor.Counts.Totals.WriteTo(w, JobId, human: false)),
+            TimingStats = Serialize(w => processor.Timing.WriteTo(w, JobId)),
+        });
+    }
+
+    private GrainError? NotAcceptingData()
+    {
+        if (_processor is null)
+        {
+            return Error(NotOpen());
+        }
+
+        return _state switch
+        {
+            JobState.Opened => null,
+            JobState.Failed when _failedOnInput => null,
+            _ => Error(NotOpen()),
+        };
+    }
+
+    private ElasticsearchException NotOpen() =>
+        ElasticsearchException.Conflict($"Cannot perform requested action because job [{JobId}] is not open");
+
+    /// <summary>The ES 5.x bad-input rule: too many unparseable or out-of-order timestamps in one upload.</summary>
+    private static string? BadInput(DataCountsSnapshot upload)
+    {
+        var total = upload.InputRecordCount;
+        if (total < BadInputMinimumRecords)
+        {
+            return null;
+        }
+
+        if (upload.InvalidDateCount > total * BadInputFraction)
+        {
+            return $"A high proportion of records have a timestamp that cannot be interpreted ({upload.InvalidDateCount} of {total})";
+        }
+
+        if (upload.OutOfOrderTimestampCount > total * BadInputFraction)
+        {
+            return $"A high proportion of records are not in ascending chronological order ({upload.OutOfOrderTimestampCount} of {total}) and/or not within the latency";
+        }
+
+        return null;
+    }
+
+    private async Task FailAsync(string reason, bool onInput)
+    {
+        _state = JobState.Failed;
+        _failure = reason;
+        _failedOnInput = onInput;
+        try
+        {
+            await WriteTaskAsync().ConfigureAwait(true);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Job {JobId}: could not record its failure", JobId);
+        }
+
+        if (!onInput)
+        {
+            _processor?.Dispose();
+            _processor = null;
+        }
+    }
+
+    private void Stop()
+    {
+        _processor?.Dispose();
+        _processor = null;
+        _state = JobState.Closed;
+        _failure = null;
+        _failedOnInput = false;
+        _openTimeMs = null;
+        registry.Remove(JobId);
+        DeactivateOnIdle();
+    }
+
+    private async Task PersistAsync()
+    {
+        var processor = _processor!;
+        var counts = Serialize(w => processor.Counts.Totals.WriteTo(w, JobId, human: false));
+        var state = processor.SaveState();
+        var timing = Serialize(w => processor.Timing.WriteTo(w, JobId));
+        await documents.PutManyAsync(JobId, [
+            new(JobDocumentKinds.DataCounts, counts),
+            new(JobDocumentKinds.ModelState, state),
+            new(JobDocumentKinds.TimingStats, timing),
+        ]).ConfigureAwait(true);
+    }
+
+    private Task WriteTaskAsync()
+    {
+        var task = Serialize(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("state", _state.ToString().ToLowerInvariant());
+            w.WriteString("node", node.NodeId);
+            if (_failure is not null)
+            {
+                w.WriteString("reason", _failure);
+                w.WriteBoolean("failed_on_input", _failedOnInput);
+            }
+
+            w.WriteEndObject();
+        });
+        return documents.PutAsync(JobId, JobDocumentKinds.Task, task);
+    }
+
+    private async Task SaveConfigAsync(JobConfig config)
+    {
+        _config = config;
+        await jobs.UpdateAsync(JobId, Serialize(w => JobConfigWriter.Write(w, config))).ConfigureAwait(true);
+    }
+
+    private static byte[] Serialize(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            write(w);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static GrainError Error(ElasticsearchException e) => new(e.Type, e.Reason, e.Status);
+}

@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text.Json;
+using Vigil.Engine.DataCounts;
+using Vigil.Engine.Input;
+
+namespace Vigil.Engine.Jobs;
+
+/// <summary>
+/// The engine side of one open job: reads uploads, keeps the data counts, and drives the bucket clock that
+/// decides when buckets are finalized, as Elasticsearch's native process does.
+/// </summary>
+/// <remarks>
+/// <para>Implementation note (bucket clock, from ml-cpp's CAnomalyJob and the post_data/jobs_get_stats YAML
+/// tests): the first analysed record sets the end of the "last finalized bucket" to the start of its bucket.
+/// A record at time t finalizes every bucket that ends at or before t − latency, one result per bucket span,
+/// empty buckets included. Records older than the last finalized bucket end are ignored by the analysis
+/// (they were still counted as processed by the data counts, which only look at the latest record time).
+/// <c>advance_time</c> finalizes up to the given time; <c>skip_time</c> moves the last finalized bucket end to
+/// the next bucket boundary at or after it, dropping what was gathered before without results. Flush without
+/// those and close finalize nothing.</para>
+/// <para>Not thread-safe: the job grain calls it one request at a time.</para>
+/// </remarks>
+public sealed class JobProcessor : IRecordSink, IDisposable
+{
+    private const uint StateMagic = 0x4C474956; // "VIGL"
+    private const int StateVersion = 1;
+
+    private readonly JobProcessorSpec _spec;
+    private readonly TimeFormat _timeFormat;
+    private readonly long _bucketSpanMs;
+    private readonly long _latencyMs;
+    private readonly List<BucketSummary> _pendingBuckets = [];
+    private NdjsonRecordReader? _ndjson;
+    private InputFormat? _uploadFormat;
+
+    // Bucket clock.
+    private long? _lastFinalizedBucketEndMs;
+    private long _latestAnalysedTimeMs = long.MinValue;
+
+    // Events per open bucket: the bucket at _lastFinalizedBucketEndMs and the ones after it within latency.
+    private readonly Dictionary<long, long> _openBucketEvents = [];
+
+    /// <summary>Creates the processor when the job opens, continuing from persisted counts and state.</summary>
+    public JobProcessor(JobProcessorSpec spec, DataCountsSnapshot? counts, ReadOnlySpan<byte> state, TimeProvider time)
+    {
+        _spec = spec;
+        _timeFormat = TimeFormat.Create(spec.Schema.TimeFormat, time);
+        _bucketSpanMs = spec.Schema.BucketSpanMs;
+        _latencyMs = spec.Schema.LatencyMs;
+        Counts = new DataCountsTracker(spec.Schema, spec.RequiredFieldCount, counts, time);
+        Timing = new TimingStats();
+        if (!state.IsEmpty)
+        {
+            LoadState(state);
+        }
+    }
+
+    /// <summary>Running data counts.</summary>
+    public DataCountsTracker Counts { get; }
+
+    /// <summary>Timing statistics of finalized buckets.</summary>
+    public TimingStats Timing { get; private set; }
+
+    /// <summary>End of the last finalized bucket (ms), null before any data was analysed.</summary>
+    public long? LastFinalizedBucketEndMs => _lastFinalizedBucketEndMs;
+
+    /// <summary>Whether an upload is in progress.</summary>
+    public bool InUpload => _uploadFormat is not null;
+
+    /// <summary>Starts reading a <c>_data</c> body.</summary>
+    public void BeginUpload(InputFormat format)
+    {
+        if (format == InputFormat.Csv)
+        {
+            throw new NotSupportedException("CSV uploads are not wired yet.");
+        }
+
+        Counts.BeginUpload();
+        _ndjson ??= new NdjsonRecordReader(_spec.Schema, _timeFormat, Counts, this);
+        _ndjson.Reset();
+        _uploadFormat = format;
+    }
+
+    /// <summary>Reads the next chunk of the body. Records may span chunks.</summary>
+    public void Feed(ReadOnlySpan<byte> chunk)
+    {
+        Debug.Assert(_uploadFormat is not null, "Feed outside an upload");
+        _ndjson!.Feed(chunk);
+    }
+
+    /// <summary>Ends the upload: a body ending inside a record throws after the counts are settled.</summary>
+    /// <returns>The counts of this upload.</returns>
+    public DataCountsSnapshot EndUpload()
+    {
+        try
+        {
+            _ndjson!.Complete();
+        }
+        finally
+        {
+            _uploadFormat = null;
+        }
+
+        return Counts.FinishUpload();
+    }
+
+    /// <summary>Ends an upload that failed part-way: what was read stays counted and analysed.</summary>
+    public DataCountsSnapshot AbortUpload()
+    {
+        _ndjson?.Reset();
+        _uploadFormat = null;
+        return Counts.FinishUpload();
+    }
+
+    /// <inheritdoc />
+    public void OnRecord(long timeMs, scoped in RecordFields fields)
+    {
+        if (_lastFinalizedBucketEndMs is not { } finalizedEnd)
+        {
+            finalizedEnd = BucketStart(timeMs);
+            _lastFinalizedBucketEndMs = finalizedEnd;
+        }
+
+        if (timeMs < finalizedEnd)
+        {
+            return; // too old for the analysis: its bucket is finalized
+        }
+
+        if (timeMs > _latestAnalysedTimeMs)
+        {
+            _latestAnalysedTimeMs = timeMs;
+            FinalizeUntil(timeMs - _latencyMs);
+        }
+
+        var bucket = BucketStart(timeMs);
+        _openBucketEvents[bucket] = _openBucketEvents.GetValueOrDefault(bucket) + 1;
+    }
+
+    /// <summary>Flushes: interim results, advance_time or skip_time, as asked.</summary>
+    public FlushResult Flush(FlushRequest request)
+    {
+        if (request.SkipTimeMs is { } skip)
+        {
+            var target = BucketStart(skip + _bucketSpanMs - 1);
+            if (_lastFinalizedBucketEndMs is null || target > _lastFinalizedBucketEndMs)
+            {
+                _lastFinalizedBucketEndMs = target;
+                DropOpenBucketsBefore(target);
+            }
+        }
+
+        if (request.AdvanceTimeMs is { } advance)
+        {
+            _lastFinalizedBucketEndMs ??= BucketStart(advance);
+            FinalizeUntil(advance);
+        }
+
+        if (request.CalcInterim && _lastFinalizedBucketEndMs is { } from)
+        {
+            var start = request.StartMs is { } s ? BucketStart(s) : from;
+            var end = request.EndMs ?? Math.Max(_latestAnalysedTimeMs + 1, start + _bucketSpanMs);
+            for (var t = Math.Max(start, from); t < end; t += _bucketSpanMs)
+            {
+                _pendingBuckets.Add(new BucketSummary(t, _bucketSpanMs / 1000, _openBucketEvents.GetValueOrDefault(t), IsInterim: true, 0));
+            }
+        }
+
+        return new FlushResult(_lastFinalizedBucketEndMs);
+    }
+
+    /// <summary>Takes the buckets finalized (or computed as interim) since the last call.</summary>
+    public IReadOnlyList<BucketSummary> DrainBuckets()
+    {
+        var result = _pendingBuckets.ToArray();
+        _pendingBuckets.Clear();
+        return result;
+    }
+
+    /// <summary>Serializes the processor state (bucket clock, open buckets, timing).</summary>
+    public byte[] SaveState()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var header = buffer.GetSpan(8);
+        BinaryPrimitives.WriteUInt32LittleEndian(header, StateMagic);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], StateVersion);
+        buffer.Advance(8);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            if (_lastFinalizedBucketEndMs is { } end)
+            {
+                w.WriteNumber("last_finalized_bucket_end", end);
+            }
+
+            w.WriteNumber("latest_analysed_time", _latestAnalysedTimeMs);
+            w.WritePropertyName("open_buckets");
+            w.WriteStartObject();
+            foreach (var (bucket, events) in _openBucketEvents)
+            {
+                w.WriteNumber(bucket.ToString(System.Globalization.CultureInfo.InvariantCulture), events);
+            }
+
+            w.WriteEndObject();
+            w.WritePropertyName("timing");
+            Timing.Save(w);
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _ndjson?.Dispose();
+
+    private void LoadState(ReadOnlySpan<byte> state)
+    {
+        if (state.Length < 8 || BinaryPrimitives.ReadUInt32LittleEndian(state) != StateMagic)
+        {
+            throw new InvalidDataException("Not a Vigil job state.");
+        }
+
+        var version = BinaryPrimitives.ReadInt32LittleEndian(state[4..]);
+        if (version != StateVersion)
+        {
+            throw new InvalidDataException($"Unsupported job state version {version}.");
+        }
+
+        var reader = new Utf8JsonReader(state[8..]);
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        if (root.TryGetProperty("last_finalized_bucket_end", out var end))
+        {
+            _lastFinalizedBucketEndMs = end.GetInt64();
+        }
+
+        _latestAnalysedTimeMs = root.GetProperty("latest_analysed_time").GetInt64();
+        foreach (var bucket in root.GetProperty("open_buckets").EnumerateObject())
+        {
+            _openBucketEvents[long.Parse(bucket.Name, System.Globalization.CultureInfo.InvariantCulture)] = bucket.Value.GetInt64();
+        }
+
+        Timing = TimingStats.Load(root.GetProperty("timing"));
+    }
+
+    private void FinalizeUntil(long timeMs)
+    {
+        if (_lastFinalizedBucketEndMs is not { } end)
+        {
+            return;
+        }
+
+        while (end + _bucketSpanMs <= timeMs)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var events = _openBucketEvents.Remove(end, out var n) ? n : 0;
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            Timing.Add(end, elapsed);
+            _pendingBuckets.Add(new BucketSummary(end, _bucketSpanMs / 1000, events, IsInterim: false, elapsed));
+            end += _bucketSpanMs;
+        }
+
+        _lastFinalizedBucketEndMs = end;
+    }
+
+    private void DropOpenBucketsBefore(long timeMs)
+    {
+        List<long>? drop = null;
+        foreach (var bucket in _openBucketEvents.Keys)
+        {
+            if (bucket < timeMs)
+            {
+                (drop ??= []).Add(bucket);
+            }
+        }
+
+        if (drop is not null)
+        {
+            foreach (var bucket in drop)
+            {
+                _openBucketEvents.Remove(bucket);
+            }
+        }
+    }
+
+    private long BucketStart(long timeMs) => timeMs - (((timeMs % _bucketSpanMs) + _bucketSpanMs) % _bucketSpanMs);
+}
