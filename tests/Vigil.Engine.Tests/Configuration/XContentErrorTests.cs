@@ -34,7 +34,7 @@ public sealed class XContentErrorTests
         var e = CreateFails(body);
         Assert.Equal("[1:54] [job_details] failed to parse field [analysis_config]", e.Reason);
         Assert.Equal("[1:54] [analysis_config] failed to parse field [detectors]", e.Cause!.Reason);
-        Assert.Equal("[1:54] [detector] unknown field [fieldname] did you mean [field_name]?", e.RootCause.Reason);
+        Assert.Equal("[1:54] [detector] unknown field [fieldname] did you mean any of [field_name, by_field_name, over_field_name]?", e.RootCause.Reason);
     }
 
     [Theory]
