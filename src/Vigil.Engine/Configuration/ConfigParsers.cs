@@ -473,7 +473,7 @@ internal static class ConfigParsers
         return new CategorizationAnalyzer(null, node.ToJson());
     }
 
-    private static PerPartitionCategorization ParsePerPartition(XContent x, JNode node)
+    internal static PerPartitionCategorization ParsePerPartition(XContent x, JNode node)
     {
         var enabled = false;
         var stopOnWarn = false;

@@ -178,6 +178,11 @@ public readonly struct TimeValue : IEquatable<TimeValue>
             return "-1";
         }
 
+        if (nanos == 0)
+        {
+            return "0s";
+        }
+
         var units = new[] { TimeUnit.Days, TimeUnit.Hours, TimeUnit.Minutes, TimeUnit.Seconds, TimeUnit.Milliseconds, TimeUnit.Microseconds };
         foreach (var u in units)
         {
