@@ -68,11 +68,15 @@ public static class VigilServer
         builder.Services.AddSingleton<RestRouter>();
         builder.Services.AddSingleton<RootApi>();
         builder.Services.AddSingleton<MemoryApi>();
+        builder.Services.AddSingleton<JobsApi>();
+        builder.Services.AddSingleton<JobLifecycleApi>();
 
         var app = builder.Build();
         var router = app.Services.GetRequiredService<RestRouter>();
         app.Services.GetRequiredService<RootApi>().Register(router);
         app.Services.GetRequiredService<MemoryApi>().Register(router);
+        app.Services.GetRequiredService<JobsApi>().Register(router);
+        app.Services.GetRequiredService<JobLifecycleApi>().Register(router);
 
         app.UseRequestDecompression();
         app.UseMiddleware<EsProtocolMiddleware>();

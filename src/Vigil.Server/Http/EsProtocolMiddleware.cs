@@ -173,18 +173,26 @@ public sealed class EsProtocolMiddleware
         }
 
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, pretty && filter is null ? Indented : Compact))
+        using (var writer = new Utf8JsonWriter(buffer, Compact))
         {
             body(writer);
         }
 
-        if (filter is not null)
+        // Handlers may embed stored JSON verbatim, so indentation and filtering work on the finished document.
+        if (filter is not null || pretty)
         {
             using var document = JsonDocument.Parse(buffer.WrittenMemory);
             var filtered = new ArrayBufferWriter<byte>(buffer.WrittenCount);
             using (var writer = new Utf8JsonWriter(filtered, pretty ? Indented : Compact))
             {
-                filter.Write(document.RootElement, writer);
+                if (filter is null)
+                {
+                    document.RootElement.WriteTo(writer);
+                }
+                else
+                {
+                    filter.Write(document.RootElement, writer);
+                }
             }
 
             buffer = filtered;
