@@ -30,8 +30,9 @@ namespace Vigil.Engine.Input;
 /// JSON data", skips to the end of the object and still processes the fields read before the error. We do the
 /// same: the record is finished with the values read so far (so it usually counts as an invalid date or with
 /// missing fields) and reading resumes after the record's closing brace, found by brace counting outside
-/// strings. (Jackson resumes at the next <c>}</c> token, which for a nested object can lose part of a record;
-/// we resume at the balanced end.)</item>
+/// strings; a raw line feed inside a string (an unterminated string) ends the record, so the next NDJSON line is
+/// read normally. (Jackson resumes at the next <c>}</c> token, which can swallow part of, or all of, the next
+/// record; we resume at the balanced end or the end of the broken line.)</item>
 /// <item>Text between records that is not an object (top-level scalars, a wrapping <c>[</c>…<c>]</c>, commas,
 /// a UTF-8 BOM, garbage): skipped up to the next <c>{</c>. ES ignores top-level scalars and array tokens too.</item>
 /// <item>A body that ends inside a record: ES's recovery reads to EOF, fails 100 times and throws
@@ -315,6 +316,13 @@ public sealed class NdjsonRecordReader : IDisposable
                 if (c == (byte)'\\')
                 {
                     s.Escape = true;
+                }
+                else if (c == (byte)'\n')
+                {
+                    // A raw line feed cannot be inside a JSON string: the string was never closed. NDJSON has one
+                    // record per line, so the record ends here and reading resumes on the next line.
+                    s = default;
+                    return pos + 1;
                 }
                 else
                 {
