@@ -447,20 +447,26 @@ public sealed class NdjsonRecordReader : IDisposable
                 return keyStatus;
             }
 
+            // Top-level keys without escapes are matched in place; the path buffer is only written for nested
+            // or escaped keys (or when the value turns out to be an object and becomes a prefix).
+            var inPlace = prefixLength == 0 && !keyEscaped;
             var pathLength = prefixLength + keyLength;
-            EnsurePath(pathLength + 1);
-            if (keyEscaped)
+            if (!inPlace)
             {
-                if (!Unescape(d.Slice(keyStart, keyLength), _path.AsSpan(prefixLength), out var written))
+                EnsurePath(pathLength + 1);
+                if (keyEscaped)
                 {
-                    return Status.Malformed;
-                }
+                    if (!Unescape(d.Slice(keyStart, keyLength), _path.AsSpan(prefixLength), out var written))
+                    {
+                        return Status.Malformed;
+                    }
 
-                pathLength = prefixLength + written;
-            }
-            else
-            {
-                d.Slice(keyStart, keyLength).CopyTo(_path.AsSpan(prefixLength));
+                    pathLength = prefixLength + written;
+                }
+                else
+                {
+                    d.Slice(keyStart, keyLength).CopyTo(_path.AsSpan(prefixLength));
+                }
             }
 
             pos = SkipWs(d, pos);
@@ -493,6 +499,12 @@ public sealed class NdjsonRecordReader : IDisposable
                     Array.Resize(ref _prefixStack, _prefixStack.Length * 2);
                 }
 
+                if (inPlace)
+                {
+                    EnsurePath(pathLength + 1);
+                    d.Slice(keyStart, keyLength).CopyTo(_path);
+                }
+
                 _prefixStack[depth] = prefixLength;
                 depth++;
                 _path[pathLength] = (byte)'.';
@@ -503,7 +515,7 @@ public sealed class NdjsonRecordReader : IDisposable
                 continue;
             }
 
-            var index = _record.Match(_path.AsSpan(0, pathLength));
+            var index = _record.Match(inPlace ? d.Slice(keyStart, keyLength) : _path.AsSpan(0, pathLength));
             var valueStatus = ReadValue(d, ref pos, index);
             if (valueStatus != Status.Ok)
             {
