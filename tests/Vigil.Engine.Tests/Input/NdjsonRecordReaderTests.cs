@@ -293,6 +293,74 @@ public sealed class NdjsonRecordReaderTests
     }
 
     [Fact]
+    public void Error_inside_a_nested_object_keeps_fields_read_so_far_like_es_recover_from_bad_nested_json()
+    {
+        // XContentRecordReaderTests.testRead_RecoverFromBadNestedJson: the second record yields 2 fields (b, d.ee).
+        using var job = new TestJob(["a", "b", "c"]);
+        var body = "{\"time\":1,\"a\":10, \"b\":20, \"c\":30}\n{\"time\":2,\"b\":21, \"d\" : {\"ee\": 1 \"ff\":0}, \"a\":11, \"c\":31}";
+
+        var upload = job.Post(body);
+
+        Assert.Equal(2, upload.ProcessedRecordCount);
+        Assert.Equal(3 + 2, upload.InputFieldCount); // (4 − 1) + (3 − 1): time, b, d.ee read before the error
+        AssertValues(job.Sink.Records[1].Values, [null, "21", null]);
+        Assert.Equal(2, upload.MissingFieldCount);
+    }
+
+    [Fact]
+    public void Control_character_in_a_key_loses_only_that_record_like_es()
+    {
+        // XContentRecordReaderTests.testRead_givenControlCharacterInData: the next two records read normally.
+        using var job = new TestJob(["a", "b", "c"]);
+        var body =
+            "{\"time\":1,\"a\":10, \"\u0002\" : 5, \"b\":20, \"c\":30}\n" +
+            "{\"time\":2,\"b\":21, \"a\":11, \"c\":31}\n" +
+            "{\"time\":3,\"c\":32, \"b\":22, \"a\":12}\n";
+
+        job.Post(body);
+
+        Assert.Equal(3, job.Sink.Records.Count);
+        AssertValues(job.Sink.Records[0].Values, ["10", null, null]);
+        AssertValues(job.Sink.Records[1].Values, ["11", "21", "31"]);
+        AssertValues(job.Sink.Records[2].Values, ["12", "22", "32"]);
+    }
+
+    [Theory]
+    [InlineData(99, false)]
+    [InlineData(100, true)]
+    public void Hundred_malformed_records_in_one_upload_raise_parse_exception(int bad, bool throws)
+    {
+        using var job = new TestJob(["f"]);
+        var sb = new StringBuilder();
+        for (var i = 0; i < bad; i++)
+        {
+            sb.Append("{\"time\":1403481600,\"f\"2}\n"); // missing ':' (XContentRecordReaderTests.testRead_HitParseErrorsLimit)
+        }
+
+        sb.Append("{\"time\":1403481600,\"f\":3}\n");
+        job.Tracker.BeginUpload();
+
+        var ex = Record.Exception(() =>
+        {
+            job.Reader.Feed(Encoding.UTF8.GetBytes(sb.ToString()));
+            job.Reader.Complete();
+        });
+
+        if (throws)
+        {
+            var es = Assert.IsType<ElasticsearchException>(ex);
+            Assert.Equal("parse_exception", es.Type);
+            Assert.Equal("The input JSON data is malformed.", es.Reason);
+            Assert.Equal(100, job.Tracker.Totals.ProcessedRecordCount); // the bad ones were still counted
+        }
+        else
+        {
+            Assert.Null(ex);
+            Assert.Equal(bad + 1, job.Tracker.Totals.ProcessedRecordCount);
+        }
+    }
+
+    [Fact]
     public void Raw_newline_in_a_string_is_malformed_and_recovers_at_the_record_end()
     {
         using var job = new TestJob(["f"]);
