@@ -226,6 +226,25 @@ public sealed class DataCountsTrackerTests
         Assert.Equal(12, s.InputRecordCount);
     }
 
+    [Fact]
+    public void Snapshot_round_trips_through_system_text_json_with_snake_case_names()
+    {
+        var snapshot = new DataCountsSnapshot
+        {
+            ProcessedRecordCount = 1, ProcessedFieldCount = 2, InputBytes = 3, InputFieldCount = 4, InvalidDateCount = 5,
+            MissingFieldCount = 6, OutOfOrderTimestampCount = 7, EmptyBucketCount = 8, SparseBucketCount = 9, BucketCount = 10,
+            EarliestRecordTimestamp = 11, LatestRecordTimestamp = 12, LastDataTime = 13, LatestEmptyBucketTimestamp = 14,
+            LatestSparseBucketTimestamp = 15, LogTime = 16,
+        };
+        var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+        var json = JsonSerializer.Serialize(snapshot, options);
+        var back = JsonSerializer.Deserialize<DataCountsSnapshot>(json, options);
+
+        Assert.Contains("\"out_of_order_timestamp_count\":7", json);
+        Assert.Equal(snapshot, back);
+    }
+
     private static string Write(DataCountsSnapshot snapshot, bool human)
     {
         using var ms = new MemoryStream();
