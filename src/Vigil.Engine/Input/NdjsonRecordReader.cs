@@ -30,8 +30,13 @@ namespace Vigil.Engine.Input;
 /// JSON data", skips to the end of the object and still processes the fields read before the error. We do the
 /// same: the record is finished with the values read so far (so it usually counts as an invalid date or with
 /// missing fields) and reading resumes after the record's closing brace, found by brace counting outside
-/// strings. (Jackson resumes at the next <c>}</c> token, which for a nested object can lose part of a record;
-/// we resume at the balanced end.)</item>
+/// strings; a raw line feed inside a string (an unterminated string) ends the record, so the next NDJSON line is
+/// read normally. (Jackson resumes at the next <c>}</c> token, which can swallow part of, or all of, the next
+/// record; we resume at the balanced end or the end of the broken line.)</item>
+/// <item>Too many malformed records: ES's reader counts parse errors met while recovering and, at 100 in one upload,
+/// throws <c>ElasticsearchParseException("The input JSON data is malformed.")</c> (400 <c>parse_exception</c>).
+/// How many errors Jackson meets per bad record depends on its tokenizer state, so we count malformed records
+/// instead: the 100th malformed record of an upload (after being counted like the others) raises that error.</item>
 /// <item>Text between records that is not an object (top-level scalars, a wrapping <c>[</c>…<c>]</c>, commas,
 /// a UTF-8 BOM, garbage): skipped up to the next <c>{</c>. ES ignores top-level scalars and array tokens too.</item>
 /// <item>A body that ends inside a record: ES's recovery reads to EOF, fails 100 times and throws
@@ -51,12 +56,15 @@ public sealed class NdjsonRecordReader : IDisposable
     public const int DefaultMaxRecordBytes = 10 * 1024 * 1024;
 
     private const int MaxDepth = 1000;
+    private const int ParseErrorsLimit = 100;
     private const string MalformedReason = "The input JSON data is malformed.";
 
     private static readonly SearchValues<byte> StringStops = SearchValues.Create(
         "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f"u8);
 
     private static readonly SearchValues<byte> StructureStops = SearchValues.Create("\"{}"u8);
+
+    private static readonly SearchValues<byte> BoundaryStringStops = SearchValues.Create("\"\\\n"u8);
 
     private readonly DataCountsTracker _tracker;
     private readonly RecordAssembler _record;
@@ -67,6 +75,7 @@ public sealed class NdjsonRecordReader : IDisposable
     private int _carryLength;
     private Mode _mode;
     private BoundaryState _boundary;
+    private int _malformedRecords;
 
     /// <summary>Creates a reader; the time format is compiled from <see cref="IngestSchema.TimeFormat"/>.</summary>
     public NdjsonRecordReader(IngestSchema schema, DataCountsTracker tracker, IRecordSink sink, int maxRecordBytes = DefaultMaxRecordBytes)
@@ -124,8 +133,12 @@ public sealed class NdjsonRecordReader : IDisposable
                 }
 
                 // Complete, or malformed (ES recovery keeps the fields read before the error): finish either way.
-                _ = ParseRecord(_carry.AsSpan(0, _carryLength), 0, out _);
+                var carriedStatus = ParseRecord(_carry.AsSpan(0, _carryLength), 0, out _);
                 _record.Finish();
+                if (carriedStatus != Status.Complete)
+                {
+                    CountMalformed();
+                }
             }
             else if (end < 0)
             {
@@ -158,6 +171,7 @@ public sealed class NdjsonRecordReader : IDisposable
             {
                 // ES recovery: the fields read before the error still form a record.
                 _record.Finish();
+                CountMalformed();
                 _boundary = default;
                 var recordEnd = ScanBoundary(chunk[pos..], ref _boundary);
                 if (recordEnd < 0)
@@ -178,6 +192,7 @@ public sealed class NdjsonRecordReader : IDisposable
             {
                 // The parser stopped early but braces balance: treat as malformed and move on.
                 _record.Finish();
+                CountMalformed();
                 pos += found;
                 continue;
             }
@@ -204,6 +219,7 @@ public sealed class NdjsonRecordReader : IDisposable
     /// <summary>Drops any partial record so the reader can be used for another body.</summary>
     public void Reset()
     {
+        _malformedRecords = 0;
         _mode = Mode.BetweenRecords;
         _carryLength = 0;
         _boundary = default;
@@ -223,6 +239,17 @@ public sealed class NdjsonRecordReader : IDisposable
         {
             ArrayPool<byte>.Shared.Return(_carry);
             _carry = [];
+        }
+    }
+
+    /// <summary>Implementation note: XContentRecordReader gives up after PARSE_ERRORS_LIMIT (100) parse errors in one
+    /// upload with "The input JSON data is malformed."; we count malformed records (see the class remarks).</summary>
+    private void CountMalformed()
+    {
+        if (++_malformedRecords >= ParseErrorsLimit)
+        {
+            Reset();
+            throw ElasticsearchException.Parse(MalformedReason);
         }
     }
 
@@ -304,7 +331,8 @@ public sealed class NdjsonRecordReader : IDisposable
                     continue;
                 }
 
-                var i = d[pos..].IndexOfAny(StringStops);
+                // Other control characters are invalid in strings but the string goes on to its closing quote.
+                var i = d[pos..].IndexOfAny(BoundaryStringStops);
                 if (i < 0)
                 {
                     return -1;
@@ -316,9 +344,15 @@ public sealed class NdjsonRecordReader : IDisposable
                 {
                     s.Escape = true;
                 }
+                else if (c == (byte)'\n')
+                {
+                    // A raw line feed cannot be inside a JSON string: the string was never closed. NDJSON has one
+                    // record per line, so the record ends here and reading resumes on the next line.
+                    s = default;
+                    return pos + 1;
+                }
                 else
                 {
-                    // A closing quote, or a raw control character (invalid JSON) that ends the string for recovery.
                     s.InString = false;
                 }
 
@@ -363,8 +397,7 @@ public sealed class NdjsonRecordReader : IDisposable
     {
         while (pos < d.Length)
         {
-            var c = d[pos];
-            if (c > (byte)' ' || (c != (byte)' ' && c != (byte)'\n' && c != (byte)'\r' && c != (byte)'\t'))
+            if (d[pos] is not ((byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t'))
             {
                 return pos;
             }
@@ -439,20 +472,26 @@ public sealed class NdjsonRecordReader : IDisposable
                 return keyStatus;
             }
 
+            // Top-level keys without escapes are matched in place; the path buffer is only written for nested
+            // or escaped keys (or when the value turns out to be an object and becomes a prefix).
+            var inPlace = prefixLength == 0 && !keyEscaped;
             var pathLength = prefixLength + keyLength;
-            EnsurePath(pathLength + 1);
-            if (keyEscaped)
+            if (!inPlace)
             {
-                if (!Unescape(d.Slice(keyStart, keyLength), _path.AsSpan(prefixLength), out var written))
+                EnsurePath(pathLength + 1);
+                if (keyEscaped)
                 {
-                    return Status.Malformed;
-                }
+                    if (!Unescape(d.Slice(keyStart, keyLength), _path.AsSpan(prefixLength), out var written))
+                    {
+                        return Status.Malformed;
+                    }
 
-                pathLength = prefixLength + written;
-            }
-            else
-            {
-                d.Slice(keyStart, keyLength).CopyTo(_path.AsSpan(prefixLength));
+                    pathLength = prefixLength + written;
+                }
+                else
+                {
+                    d.Slice(keyStart, keyLength).CopyTo(_path.AsSpan(prefixLength));
+                }
             }
 
             pos = SkipWs(d, pos);
@@ -485,6 +524,12 @@ public sealed class NdjsonRecordReader : IDisposable
                     Array.Resize(ref _prefixStack, _prefixStack.Length * 2);
                 }
 
+                if (inPlace)
+                {
+                    EnsurePath(pathLength + 1);
+                    d.Slice(keyStart, keyLength).CopyTo(_path);
+                }
+
                 _prefixStack[depth] = prefixLength;
                 depth++;
                 _path[pathLength] = (byte)'.';
@@ -495,7 +540,7 @@ public sealed class NdjsonRecordReader : IDisposable
                 continue;
             }
 
-            var index = _record.Match(_path.AsSpan(0, pathLength));
+            var index = _record.Match(inPlace ? d.Slice(keyStart, keyLength) : _path.AsSpan(0, pathLength));
             var valueStatus = ReadValue(d, ref pos, index);
             if (valueStatus != Status.Ok)
             {
