@@ -126,50 +126,50 @@ internal sealed class JNode
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-            {
-                var node = new JNode(JKind.Object, start);
-                HashSet<string>? seen = null;
-                while (reader.Read())
                 {
-                    if (reader.TokenType == JsonTokenType.EndObject)
+                    var node = new JNode(JKind.Object, start);
+                    HashSet<string>? seen = null;
+                    while (reader.Read())
                     {
-                        node.End = (int)reader.TokenStartIndex;
-                        return node;
+                        if (reader.TokenType == JsonTokenType.EndObject)
+                        {
+                            node.End = (int)reader.TokenStartIndex;
+                            return node;
+                        }
+
+                        var nameOffset = (int)reader.TokenStartIndex;
+                        var name = reader.GetString()!;
+                        seen ??= new HashSet<string>(StringComparer.Ordinal);
+                        if (!seen.Add(name))
+                        {
+                            // Implementation note: Elasticsearch enables Jackson's strict duplicate detection.
+                            var (l, c) = Location(json, nameOffset);
+                            throw ElasticsearchException.XContentParse(l, c, $"Duplicate field '{name}'");
+                        }
+
+                        reader.Read();
+                        node.Properties.Add(new JProperty(name, nameOffset, ReadValue(ref reader, json)));
                     }
 
-                    var nameOffset = (int)reader.TokenStartIndex;
-                    var name = reader.GetString()!;
-                    seen ??= new HashSet<string>(StringComparer.Ordinal);
-                    if (!seen.Add(name))
-                    {
-                        // Implementation note: Elasticsearch enables Jackson's strict duplicate detection.
-                        var (l, c) = Location(json, nameOffset);
-                        throw ElasticsearchException.XContentParse(l, c, $"Duplicate field '{name}'");
-                    }
-
-                    reader.Read();
-                    node.Properties.Add(new JProperty(name, nameOffset, ReadValue(ref reader, json)));
+                    throw new JsonException("Unexpected end of input");
                 }
-
-                throw new JsonException("Unexpected end of input");
-            }
 
             case JsonTokenType.StartArray:
-            {
-                var node = new JNode(JKind.Array, start);
-                while (reader.Read())
                 {
-                    if (reader.TokenType == JsonTokenType.EndArray)
+                    var node = new JNode(JKind.Array, start);
+                    while (reader.Read())
                     {
-                        node.End = (int)reader.TokenStartIndex;
-                        return node;
+                        if (reader.TokenType == JsonTokenType.EndArray)
+                        {
+                            node.End = (int)reader.TokenStartIndex;
+                            return node;
+                        }
+
+                        node.Items.Add(ReadValue(ref reader, json));
                     }
 
-                    node.Items.Add(ReadValue(ref reader, json));
+                    throw new JsonException("Unexpected end of input");
                 }
-
-                throw new JsonException("Unexpected end of input");
-            }
 
             case JsonTokenType.String:
                 return new JNode(JKind.String, start) { End = start, Text = reader.GetString()! };

@@ -559,21 +559,21 @@ public sealed class NdjsonRecordReader : IDisposable
         switch (c)
         {
             case (byte)'"':
-            {
-                var s = ReadString(d, ref pos, out var start, out var length, out var escaped);
-                if (s != Status.Ok)
                 {
-                    return s;
-                }
+                    var s = ReadString(d, ref pos, out var start, out var length, out var escaped);
+                    if (s != Status.Ok)
+                    {
+                        return s;
+                    }
 
-                _record.FieldCount++;
-                if (index != RecordAssembler.NoMatch)
-                {
-                    return StoreString(d.Slice(start, length), escaped, index);
-                }
+                    _record.FieldCount++;
+                    if (index != RecordAssembler.NoMatch)
+                    {
+                        return StoreString(d.Slice(start, length), escaped, index);
+                    }
 
-                return Status.Ok;
-            }
+                    return Status.Ok;
+                }
 
             case (byte)'[':
                 _record.FieldCount++;
@@ -585,26 +585,26 @@ public sealed class NdjsonRecordReader : IDisposable
             case (byte)'n':
                 return ReadLiteral(d, ref pos, "null"u8, RecordAssembler.NoMatch, counts: false);
             default:
-            {
-                if (c != (byte)'-' && (uint)(c - '0') > 9)
                 {
-                    return Status.Malformed;
-                }
+                    if (c != (byte)'-' && (uint)(c - '0') > 9)
+                    {
+                        return Status.Malformed;
+                    }
 
-                var s = ReadNumber(d, ref pos, out var start);
-                if (s != Status.Ok)
-                {
-                    return s;
-                }
+                    var s = ReadNumber(d, ref pos, out var start);
+                    if (s != Status.Ok)
+                    {
+                        return s;
+                    }
 
-                _record.FieldCount++;
-                if (index != RecordAssembler.NoMatch)
-                {
-                    _record.SetValue(index, d[start..pos], FieldKind.Number);
-                }
+                    _record.FieldCount++;
+                    if (index != RecordAssembler.NoMatch)
+                    {
+                        _record.SetValue(index, d[start..pos], FieldKind.Number);
+                    }
 
-                return Status.Ok;
-            }
+                    return Status.Ok;
+                }
         }
     }
 
@@ -909,17 +909,17 @@ public sealed class NdjsonRecordReader : IDisposable
             switch (c)
             {
                 case (byte)'"':
-                {
-                    var p = i;
-                    var s = ReadString(d, ref p, out _, out _, out _);
-                    if (s != Status.Ok)
                     {
-                        return s;
-                    }
+                        var p = i;
+                        var s = ReadString(d, ref p, out _, out _, out _);
+                        if (s != Status.Ok)
+                        {
+                            return s;
+                        }
 
-                    i = p;
-                    continue;
-                }
+                        i = p;
+                        continue;
+                    }
 
                 case (byte)'[' or (byte)'{':
                     if (++depth > MaxDepth)
@@ -996,101 +996,101 @@ public sealed class NdjsonRecordReader : IDisposable
                     i++;
                     continue;
                 case (byte)'"':
-                {
-                    var p = i;
-                    var s = ReadString(d, ref p, out var start, out var length, out var escaped);
-                    if (s != Status.Ok)
                     {
-                        return s;
-                    }
-
-                    var q = SkipWs(d, p);
-                    if (q >= d.Length)
-                    {
-                        return Status.Incomplete;
-                    }
-
-                    if (d[q] != (byte)':')
-                    {
-                        AppendJoined(ref needComma);
-                        var raw = d.Slice(start, length);
-                        if (escaped)
+                        var p = i;
+                        var s = ReadString(d, ref p, out var start, out var length, out var escaped);
+                        if (s != Status.Ok)
                         {
-                            var at = _record.TextPosition;
-                            if (!Unescape(raw, _record.BeginValue(raw.Length), out var written))
+                            return s;
+                        }
+
+                        var q = SkipWs(d, p);
+                        if (q >= d.Length)
+                        {
+                            return Status.Incomplete;
+                        }
+
+                        if (d[q] != (byte)':')
+                        {
+                            AppendJoined(ref needComma);
+                            var raw = d.Slice(start, length);
+                            if (escaped)
                             {
-                                return Status.Malformed;
+                                var at = _record.TextPosition;
+                                if (!Unescape(raw, _record.BeginValue(raw.Length), out var written))
+                                {
+                                    return Status.Malformed;
+                                }
+
+                                _record.AdvanceTo(at + written);
                             }
+                            else
+                            {
+                                _record.Append(raw);
+                            }
+                        }
 
-                            _record.AdvanceTo(at + written);
-                        }
-                        else
-                        {
-                            _record.Append(raw);
-                        }
+                        i = p;
+                        continue;
                     }
-
-                    i = p;
-                    continue;
-                }
 
                 case (byte)'n':
-                {
-                    var p = i;
-                    var s = ReadLiteral(d, ref p, "null"u8, RecordAssembler.NoMatch, counts: false);
-                    if (s != Status.Ok)
                     {
-                        return s;
-                    }
+                        var p = i;
+                        var s = ReadLiteral(d, ref p, "null"u8, RecordAssembler.NoMatch, counts: false);
+                        if (s != Status.Ok)
+                        {
+                            return s;
+                        }
 
-                    i = p;
-                    continue;
-                }
+                        i = p;
+                        continue;
+                    }
 
                 case (byte)'t' or (byte)'f':
-                {
-                    var lit = c == (byte)'t' ? "true"u8 : "false"u8;
-                    var available = Math.Min(lit.Length, d.Length - i);
-                    if (!d.Slice(i, available).SequenceEqual(lit[..available]))
                     {
-                        return Status.Malformed;
-                    }
+                        var lit = c == (byte)'t' ? "true"u8 : "false"u8;
+                        var available = Math.Min(lit.Length, d.Length - i);
+                        if (!d.Slice(i, available).SequenceEqual(lit[..available]))
+                        {
+                            return Status.Malformed;
+                        }
 
-                    if (i + lit.Length >= d.Length)
-                    {
-                        return Status.Incomplete;
-                    }
+                        if (i + lit.Length >= d.Length)
+                        {
+                            return Status.Incomplete;
+                        }
 
-                    if (!IsDelimiter(d[i + lit.Length]))
-                    {
-                        return Status.Malformed;
-                    }
+                        if (!IsDelimiter(d[i + lit.Length]))
+                        {
+                            return Status.Malformed;
+                        }
 
-                    AppendJoined(ref needComma);
-                    _record.Append(lit);
-                    i += lit.Length;
-                    continue;
-                }
+                        AppendJoined(ref needComma);
+                        _record.Append(lit);
+                        i += lit.Length;
+                        continue;
+                    }
 
                 default:
-                {
-                    if (c != (byte)'-' && (uint)(c - '0') > 9)
                     {
-                        return Status.Malformed;
-                    }
+                        if (c != (byte)'-' && (uint)(c - '0') > 9)
+                        {
+                            return Status.Malformed;
+                        }
 
-                    var p = i;
-                    var s = ReadNumber(d, ref p, out var start);
-                    if (s != Status.Ok)
-                    {
-                        return s;
-                    }
+                        var p = i;
+                        var s = ReadNumber(d, ref p, out var start);
+                        if (s != Status.Ok)
+                        {
+                            return s;
+                        }
 
-                    AppendJoined(ref needComma);
-                    _record.Append(d[start..p]);
-                    i = p;
-                    continue;
-                }
+                        AppendJoined(ref needComma);
+                        _record.Append(d[start..p]);
+                        i = p;
+                        continue;
+                    }
             }
         }
 

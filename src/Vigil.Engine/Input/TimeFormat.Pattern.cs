@@ -389,8 +389,18 @@ public sealed partial class TimeFormat
         epochMs = 0;
         var p = new Parsed
         {
-            Month = -1, Day = -1, DayOfYear = -1, HourOfDay = -1, ClockHourOfDay = -1, HourOfAmPm = -1,
-            ClockHourOfAmPm = -1, AmPm = -1, Minute = -1, Second = -1, Nanos = 0, DayOfWeek = -1,
+            Month = -1,
+            Day = -1,
+            DayOfYear = -1,
+            HourOfDay = -1,
+            ClockHourOfDay = -1,
+            HourOfAmPm = -1,
+            ClockHourOfAmPm = -1,
+            AmPm = -1,
+            Minute = -1,
+            Second = -1,
+            Nanos = 0,
+            DayOfWeek = -1,
         };
         var pos = 0;
         var elements = _elements;

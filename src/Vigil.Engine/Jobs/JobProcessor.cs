@@ -33,6 +33,7 @@ public sealed class JobProcessor : IRecordSink, IDisposable
     private readonly long _latencyMs;
     private readonly List<BucketSummary> _pendingBuckets = [];
     private NdjsonRecordReader? _ndjson;
+    private CsvRecordReader? _csv;
     private InputFormat? _uploadFormat;
 
     // Bucket clock.
@@ -72,14 +73,19 @@ public sealed class JobProcessor : IRecordSink, IDisposable
     /// <summary>Starts reading a <c>_data</c> body.</summary>
     public void BeginUpload(InputFormat format)
     {
+        Counts.BeginUpload();
         if (format == InputFormat.Csv)
         {
-            throw new NotSupportedException("CSV uploads are not wired yet.");
+            // A CSV body starts with its own header row, so each upload gets a fresh reader.
+            _csv?.Dispose();
+            _csv = new CsvRecordReader(_spec.Schema, _timeFormat, Counts, this);
+        }
+        else
+        {
+            _ndjson ??= new NdjsonRecordReader(_spec.Schema, _timeFormat, Counts, this);
+            _ndjson.Reset();
         }
 
-        Counts.BeginUpload();
-        _ndjson ??= new NdjsonRecordReader(_spec.Schema, _timeFormat, Counts, this);
-        _ndjson.Reset();
         _uploadFormat = format;
     }
 
@@ -87,16 +93,30 @@ public sealed class JobProcessor : IRecordSink, IDisposable
     public void Feed(ReadOnlySpan<byte> chunk)
     {
         Debug.Assert(_uploadFormat is not null, "Feed outside an upload");
-        _ndjson!.Feed(chunk);
+        if (_uploadFormat == InputFormat.Csv)
+        {
+            _csv!.Feed(chunk);
+        }
+        else
+        {
+            _ndjson!.Feed(chunk);
+        }
     }
 
-    /// <summary>Ends the upload: a body ending inside a record throws after the counts are settled.</summary>
+    /// <summary>Ends the upload. A body ending inside a record throws; the records before it stay counted.</summary>
     /// <returns>The counts of this upload.</returns>
     public DataCountsSnapshot EndUpload()
     {
         try
         {
-            _ndjson!.Complete();
+            if (_uploadFormat == InputFormat.Csv)
+            {
+                _csv!.Complete();
+            }
+            else
+            {
+                _ndjson!.Complete();
+            }
         }
         finally
         {
@@ -106,12 +126,16 @@ public sealed class JobProcessor : IRecordSink, IDisposable
         return Counts.FinishUpload();
     }
 
-    /// <summary>Ends an upload that failed part-way: what was read stays counted and analysed.</summary>
+    /// <summary>
+    /// Ends an upload that failed part-way. What was read stays counted and analysed; as in Elasticsearch,
+    /// the upload is not "finished" (no last_data_time, no diagnostics flush).
+    /// </summary>
     public DataCountsSnapshot AbortUpload()
     {
         _ndjson?.Reset();
+        _csv?.Reset();
         _uploadFormat = null;
-        return Counts.FinishUpload();
+        return Counts.CurrentUpload.Snapshot();
     }
 
     /// <inheritdoc />
@@ -212,7 +236,11 @@ public sealed class JobProcessor : IRecordSink, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _ndjson?.Dispose();
+    public void Dispose()
+    {
+        _ndjson?.Dispose();
+        _csv?.Dispose();
+    }
 
     private void LoadState(ReadOnlySpan<byte> state)
     {

@@ -231,10 +231,22 @@ public sealed class DataCountsTrackerTests
     {
         var snapshot = new DataCountsSnapshot
         {
-            ProcessedRecordCount = 1, ProcessedFieldCount = 2, InputBytes = 3, InputFieldCount = 4, InvalidDateCount = 5,
-            MissingFieldCount = 6, OutOfOrderTimestampCount = 7, EmptyBucketCount = 8, SparseBucketCount = 9, BucketCount = 10,
-            EarliestRecordTimestamp = 11, LatestRecordTimestamp = 12, LastDataTime = 13, LatestEmptyBucketTimestamp = 14,
-            LatestSparseBucketTimestamp = 15, LogTime = 16,
+            ProcessedRecordCount = 1,
+            ProcessedFieldCount = 2,
+            InputBytes = 3,
+            InputFieldCount = 4,
+            InvalidDateCount = 5,
+            MissingFieldCount = 6,
+            OutOfOrderTimestampCount = 7,
+            EmptyBucketCount = 8,
+            SparseBucketCount = 9,
+            BucketCount = 10,
+            EarliestRecordTimestamp = 11,
+            LatestRecordTimestamp = 12,
+            LastDataTime = 13,
+            LatestEmptyBucketTimestamp = 14,
+            LatestSparseBucketTimestamp = 15,
+            LogTime = 16,
         };
         var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
