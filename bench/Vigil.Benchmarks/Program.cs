@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using Vigil.Benchmarks.Load;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args.Length > 0 && args[0] == "load")
+{
+    return await PostDataLoad.RunAsync(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(PostDataLoad).Assembly).Run(args);
+return 0;
