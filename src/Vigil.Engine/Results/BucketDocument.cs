@@ -33,7 +33,7 @@ public sealed class BucketDocument
     public List<BucketInfluencerDocument> BucketInfluencers { get; } = [];
 
     /// <summary>Time spent closing the bucket, milliseconds.</summary>
-    public long ProcessingTimeMs { get; init; }
+    public long ProcessingTimeMs { get; set; }
 
     /// <summary>Scheduled event descriptions covering the bucket (none yet: calendars are not applied here).</summary>
     public List<string> ScheduledEvents { get; } = [];
