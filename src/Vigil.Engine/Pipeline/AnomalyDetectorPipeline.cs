@@ -107,11 +107,6 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             var ds = spec.Detectors[d];
             var function = DetectorFunction.TryParse(ds.Function)
                 ?? throw new NotSupportedException($"function '{ds.Function}' is not supported by the analysis pipeline");
-            if (ds.OverFieldName is not null)
-            {
-                throw new NotSupportedException($"over_field_name (population analysis) is not supported by the analysis pipeline yet");
-            }
-
             var fieldIndex = ds.FieldName is null ? -1 : FieldIndex(ds.FieldName);
             if ((function.NeedsNumber || function.Features[0] is BucketFeature.DistinctCount or BucketFeature.InfoContent) && fieldIndex < 0)
             {
@@ -400,7 +395,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         var hasGen = _genBucket[slot] == bi;
         var eventCount = hasGen ? _eventCount[slot] : 0;
 
-        _candidates.Count = 0;
+        _candidates.Clear();
         _plots.Clear();
         var plots = _spec.ModelPlotEnabled ? _plots : null;
         foreach (var d in _detectors)
@@ -702,28 +697,55 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             }
 
             var singleP = r.SingleBucketProbability;
+            var population = d.IsPopulation;
+            List<AnomalyCause>? causes = null;
+            if (population)
+            {
+                causes = new List<AnomalyCause>(leaf.CauseCount);
+                for (var i = leaf.CauseStart; i < leaf.CauseStart + leaf.CauseCount; i++)
+                {
+                    ref readonly var cause = ref _candidates.Causes[i];
+                    causes.Add(new AnomalyCause
+                    {
+                        Probability = cause.Result.Probability,
+                        OverFieldName = d.Spec.OverFieldName,
+                        OverFieldValue = DetectorState.ValueOf(_interners, d.OverIndex, d.Series.Over(cause.Series)),
+                        ByFieldName = d.Spec.ByFieldName,
+                        ByFieldValue = DetectorState.ValueOf(_interners, d.ByIndex, d.Series.By(cause.Series)),
+                        PartitionFieldName = d.Spec.PartitionFieldName,
+                        PartitionFieldValue = DetectorState.ValueOf(_interners, d.PartitionIndex, d.Series.Partition(cause.Series)),
+                        Function = d.Function.Name,
+                        FunctionDescription = DetectorFunction.Describe(d.Function.Features[cause.Feature]),
+                        Typical = [cause.Result.Typical],
+                        Actual = [cause.Result.Actual],
+                        FieldName = d.Spec.FieldName,
+                    });
+                }
+            }
+
             sink.OnRecord(new RecordDocument
             {
                 JobId = _spec.JobId,
                 Probability = p,
-                MultiBucketImpact = r.MultiBucketImpact,
+                MultiBucketImpact = population ? null : r.MultiBucketImpact,
                 RecordScore = score,
                 InitialRecordScore = score,
                 BucketSpan = _spanSeconds,
                 DetectorIndex = d.Spec.Index,
                 IsInterim = interim,
                 Timestamp = startMs,
-                ByFieldName = d.Spec.ByFieldName,
-                ByFieldValue = DetectorState.ValueOf(_interners, d.ByIndex, d.Series.By(leaf.Series)),
+                ByFieldName = population ? null : d.Spec.ByFieldName,
+                ByFieldValue = population ? null : DetectorState.ValueOf(_interners, d.ByIndex, d.Series.By(leaf.Series)),
                 PartitionFieldName = d.Spec.PartitionFieldName,
                 PartitionFieldValue = DetectorState.ValueOf(_interners, d.PartitionIndex, d.Series.Partition(leaf.Series)),
                 Function = d.Function.Name,
                 FunctionDescription = DetectorFunction.Describe(feature),
-                Typical = [r.Typical],
-                Actual = [r.Actual],
+                Typical = population ? null : [r.Typical],
+                Actual = population ? null : [r.Actual],
                 FieldName = d.Spec.FieldName,
                 OverFieldName = d.Spec.OverFieldName,
                 OverFieldValue = DetectorState.ValueOf(_interners, d.OverIndex, d.Series.Over(leaf.Series)),
+                Causes = causes,
                 Influencers = influences,
                 AnomalyScoreExplanation = new AnomalyScoreExplanation
                 {
@@ -734,7 +756,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                         _ => null,
                     },
                     SingleBucketImpact = singleP < 0.05 ? (int)Math.Round(-Math.Log10(Math.Max(singleP, double.Epsilon))) : null,
-                    MultiBucketImpact = (int)Math.Round(r.MultiBucketImpact),
+                    MultiBucketImpact = population ? null : (int)Math.Round(r.MultiBucketImpact),
                     LowerConfidenceBound = r.LowerBound,
                     TypicalValue = r.Typical,
                     UpperConfidenceBound = r.UpperBound,

@@ -29,6 +29,12 @@ internal sealed class DetectorState
     private readonly long _spanMs;
     private readonly string[] _modelFeatures;
     private SeriesModelStore[] _stores;
+    private PopulationModel[] _population;
+    private SeriesIndex _attributes = new();
+    private int[] _attributeOf = new int[16];
+    private SeriesResult[] _popResults = new SeriesResult[16];
+    private long[] _personKeys = new long[16];
+    private int[] _personOrder = new int[16];
     private ScoreNormalizer[] _normalizers;
     private SeriesIndex _series = new();
     private long[] _firstBucket = new long[16];
@@ -58,6 +64,12 @@ internal sealed class DetectorState
         };
         var features = function.Features.Length;
         _stores = new SeriesModelStore[features];
+        _population = new PopulationModel[overIndex >= 0 ? features : 0];
+        for (var f = 0; f < _population.Length; f++)
+        {
+            _population[f] = new PopulationModel(analysis.BucketSpanMs);
+        }
+
         _normalizers = new ScoreNormalizer[features];
         _modelFeatures = new string[features];
         for (var f = 0; f < features; f++)
@@ -101,6 +113,9 @@ internal sealed class DetectorState
     /// <summary>Analysis field index of the partition field, or −1.</summary>
     public int PartitionIndex { get; }
 
+    /// <summary>Whether this is a population (over field) detector.</summary>
+    public bool IsPopulation => OverIndex >= 0;
+
     /// <summary>The series index.</summary>
     public SeriesIndex Series => _series;
 
@@ -123,6 +138,13 @@ internal sealed class DetectorState
             {
                 bytes += s.ModelBytes;
             }
+
+            foreach (var m in _population)
+            {
+                bytes += m.ModelBytes;
+            }
+
+            bytes += _attributes.MemoryBytes + ((long)_attributeOf.Length * 4);
 
             foreach (var g in _gens)
             {
@@ -247,6 +269,16 @@ internal sealed class DetectorState
             PrepareOrderStatistics(gen);
         }
 
+        if (IsPopulation)
+        {
+            if (hasGen)
+            {
+                ScorePopulation(gen, bucketIndex, candidates);
+            }
+
+            return;
+        }
+
         if (Function.EmptyBucketIsZero)
         {
             var n = _series.Count;
@@ -306,6 +338,11 @@ internal sealed class DetectorState
             WriteBlock(writer, _stores[f].Save);
             WriteBlock(writer, _normalizers[f].Save);
         }
+
+        foreach (var m in _population)
+        {
+            WriteBlock(writer, m.Save);
+        }
     }
 
     /// <summary>Restores what <see cref="SaveModels"/> wrote.</summary>
@@ -317,6 +354,11 @@ internal sealed class DetectorState
             _stores[f] = SeriesModelStore.Load(ReadBlock(ref source), _options);
             _normalizers[f] = ScoreNormalizer.Load(ReadBlock(ref source), span);
         }
+
+        for (var f = 0; f < _population.Length; f++)
+        {
+            _population[f] = PopulationModel.Load(ReadBlock(ref source), _spanMs);
+        }
     }
 
     /// <summary>Writes the series index and first-bucket column.</summary>
@@ -324,6 +366,8 @@ internal sealed class DetectorState
     {
         _series.Save(writer);
         ColumnIo.Write<long>(writer, _firstBucket.AsSpan(0, _series.Count));
+        _attributes.Save(writer);
+        ColumnIo.Write<int>(writer, _attributeOf.AsSpan(0, IsPopulation ? _series.Count : 0));
     }
 
     /// <summary>Restores what <see cref="SaveSeries"/> wrote.</summary>
@@ -333,6 +377,8 @@ internal sealed class DetectorState
         var n = _series.Count;
         EnsureColumns(n);
         ColumnIo.Read(ref source, _firstBucket.AsSpan(0, n));
+        _attributes = SeriesIndex.Load(ref source);
+        ColumnIo.Read(ref source, _attributeOf.AsSpan(0, IsPopulation ? n : 0));
         foreach (var g in _gens)
         {
             g.EnsureSeries(_firstBucket.Length);
@@ -386,6 +432,105 @@ internal sealed class DetectorState
             {
                 candidates.Add(new LeafResult(Position, f, s, r, raw, scope));
             }
+        }
+    }
+
+    private void ScorePopulation(BucketGeneration gen, long bucketIndex, LeafBuffer candidates)
+    {
+        // Pass 1: score every person × attribute value against the attribute model as it was before the bucket.
+        var features = Function.Features;
+        var nf = features.Length;
+        var touched = gen.TouchedCount;
+        if (_popResults.Length < touched * nf)
+        {
+            _popResults = new SeriesResult[Math.Max(touched * nf, _popResults.Length * 2)];
+        }
+
+        if (_personKeys.Length < touched)
+        {
+            _personKeys = new long[Math.Max(touched, _personKeys.Length * 2)];
+            _personOrder = new int[_personKeys.Length];
+        }
+
+        for (var i = 0; i < touched; i++)
+        {
+            var s = gen.Touched[i];
+            var attribute = _attributeOf[s];
+            for (var f = 0; f < nf; f++)
+            {
+                var value = FeatureValue(gen, true, s, features[f]);
+                var r = _population[f].Score(attribute, value, Function.Tails[f]);
+                _popResults[(i * nf) + f] = r;
+                _population[f].Queue(attribute, value, r.Scored ? r.SingleBucketProbability : 1.0);
+            }
+
+            // Group by (partition, person).
+            _personKeys[i] = ((long)(_series.Partition(s) + 1) << 32) | (uint)_series.Over(s);
+            _personOrder[i] = i;
+        }
+
+        foreach (var model in _population)
+        {
+            model.Commit(bucketIndex);
+        }
+
+        // Pass 2: one result per person: its least likely attribute value (ml-cpp's person-level
+        // aggregation weights (0, 1, 1, 1) make it essentially the minimum probability).
+        Array.Sort(_personKeys, _personOrder, 0, touched);
+        var start = 0;
+        while (start < touched)
+        {
+            var end = start + 1;
+            while (end < touched && _personKeys[end] == _personKeys[start])
+            {
+                end++;
+            }
+
+            var best = -1;
+            var bestP = 2.0;
+            for (var j = start; j < end; j++)
+            {
+                var i = _personOrder[j];
+                for (var f = 0; f < nf; f++)
+                {
+                    ref readonly var r = ref _popResults[(i * nf) + f];
+                    if (r.Scored && r.Probability < bestP)
+                    {
+                        bestP = r.Probability;
+                        best = (i * nf) + f;
+                    }
+                }
+            }
+
+            if (best >= 0)
+            {
+                var bestFeature = best % nf;
+                var bestSeries = gen.Touched[best / nf];
+                Aggregator.Add(bestP);
+                var raw = bestP <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(bestP) : 0.0;
+                _normalizers[bestFeature].Update(0, raw);
+                if (raw > 0)
+                {
+                    var causeStart = candidates.CauseCount;
+                    for (var j = start; j < end; j++)
+                    {
+                        var i = _personOrder[j];
+                        for (var f = 0; f < nf; f++)
+                        {
+                            ref readonly var r = ref _popResults[(i * nf) + f];
+                            if (r.Scored && r.Probability <= RawScore.MaximumAnomalousProbability)
+                            {
+                                candidates.AddCause(new CauseEntry(gen.Touched[i], f, r));
+                            }
+                        }
+                    }
+
+                    candidates.Add(new LeafResult(Position, bestFeature, bestSeries, _popResults[best], raw, 0,
+                        causeStart, candidates.CauseCount - causeStart));
+                }
+            }
+
+            start = end;
         }
     }
 
@@ -543,16 +688,32 @@ internal sealed class DetectorState
 
     private void AddSeries(int s, long bucketIndex)
     {
-        foreach (var store in _stores)
+        EnsureColumns(s + 1);
+        if (IsPopulation)
         {
-            var id = store.Add();
-            if (id != s)
+            var attribute = _attributes.GetOrAdd(_series.Partition(s), _series.By(s), -1, out var addedAttribute);
+            if (addedAttribute)
             {
-                throw new InvalidOperationException("series ids of the detector's model stores diverged");
+                foreach (var model in _population)
+                {
+                    model.Add();
+                }
+            }
+
+            _attributeOf[s] = attribute;
+        }
+        else
+        {
+            foreach (var store in _stores)
+            {
+                var id = store.Add();
+                if (id != s)
+                {
+                    throw new InvalidOperationException("series ids of the detector's model stores diverged");
+                }
             }
         }
 
-        EnsureColumns(s + 1);
         _firstBucket[s] = bucketIndex;
         foreach (var g in _gens)
         {
@@ -571,6 +732,7 @@ internal sealed class DetectorState
         Array.Resize(ref _firstBucket, size);
         Array.Resize(ref _median, size);
         Array.Resize(ref _info, size);
+        Array.Resize(ref _attributeOf, size);
     }
 
     private static long Hash64(ReadOnlySpan<byte> bytes)
