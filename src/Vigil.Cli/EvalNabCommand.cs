@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Vigil.Engine.Evaluation;
+
+namespace Vigil.Cli;
+
+/// <summary><c>vigil eval nab</c>: runs the engine over a NAB corpus and prints the three profile scores.</summary>
+internal static class EvalNabCommand
+{
+    public static Command Create(TextWriter output, TextWriter progress)
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "NAB data directory (category/file.csv)", Required = true };
+        var labels = new Option<FileInfo>("--labels") { Description = "NAB combined_windows.json", Required = true };
+        var files = new Option<bool>("--files") { Description = "Also print per-file outcomes under the standard profile" };
+        var command = new Command("nab", "Score the engine on the Numenta Anomaly Benchmark (one fixed configuration, no lookahead)")
+        {
+            data,
+            labels,
+            files,
+        };
+        command.SetAction(parse =>
+        {
+            var dataDir = parse.GetValue(data)!;
+            var labelsFile = parse.GetValue(labels)!;
+            if (!dataDir.Exists)
+            {
+                progress.WriteLine($"vigil: data directory not found: {dataDir.FullName}");
+                return 2;
+            }
+
+            if (!labelsFile.Exists)
+            {
+                progress.WriteLine($"vigil: labels file not found: {labelsFile.FullName}");
+                return 2;
+            }
+
+            var watch = Stopwatch.StartNew();
+            var corpus = NabRunner.Run(dataDir.FullName, labelsFile.FullName, (name, i, total) =>
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{i + 1}/{total}] {name}")));
+            var rows = 0L;
+            foreach (var f in corpus)
+            {
+                rows += f.TimesMs.Length;
+            }
+
+            Print(output, corpus, parse.GetValue(files));
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{corpus.Count} files, {rows} rows in {watch.Elapsed.TotalSeconds:F1} s"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Print(TextWriter output, List<NabFile> corpus, bool perFile)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var results = new List<NabProfileResult>();
+        foreach (var profile in NabProfile.All)
+        {
+            results.Add(NabScorer.Score(corpus, profile));
+        }
+
+        output.WriteLine("profile               score   threshold   TP   FN   FP");
+        foreach (var r in results)
+        {
+            int tp = 0, fn = 0, fp = 0;
+            foreach (var f in r.Files)
+            {
+                tp += f.TruePositives;
+                fn += f.FalseNegatives;
+                fp += f.FalsePositives;
+            }
+
+            output.WriteLine(string.Create(inv, $"{r.Profile.Name,-20} {r.NormalizedScore,6:F1}   {r.Threshold,9:F4} {tp,4} {fn,4} {fp,4}"));
+        }
+
+        output.WriteLine();
+        output.WriteLine("per category (standard / low FP / low FN, at each profile's corpus threshold; TP FN FP under standard)");
+        var categories = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var f in corpus)
+        {
+            categories.Add(f.Category);
+        }
+
+        foreach (var category in categories)
+        {
+            var line = new System.Text.StringBuilder();
+            line.Append(inv, $"{category,-24}");
+            int tp = 0, fn = 0, fp = 0;
+            for (var p = 0; p < results.Count; p++)
+            {
+                var raw = 0.0;
+                var windows = 0;
+                foreach (var f in results[p].Files)
+                {
+                    if (f.Name.StartsWith(category + "/", StringComparison.Ordinal))
+                    {
+                        raw += f.Score;
+                        windows += f.Windows;
+                        if (p == 0)
+                        {
+                            tp += f.TruePositives;
+                            fn += f.FalseNegatives;
+                            fp += f.FalsePositives;
+                        }
+                    }
+                }
+
+                line.Append(windows == 0
+                    ? string.Create(inv, $" raw {raw,6:F2}")
+                    : string.Create(inv, $" {NabScorer.Normalize(raw, windows, results[p].Profile),6:F1}"));
+            }
+
+            line.Append(inv, $"   TP {tp} FN {fn} FP {fp}");
+            output.WriteLine(line.ToString());
+        }
+
+        if (perFile)
+        {
+            output.WriteLine();
+            output.WriteLine("per file (standard profile)");
+            foreach (var f in results[0].Files)
+            {
+                output.WriteLine(string.Create(inv, $"{f.Name,-60} score {f.Score,7:F3}  TP {f.TruePositives} FN {f.FalseNegatives} FP {f.FalsePositives}"));
+            }
+        }
+    }
+}

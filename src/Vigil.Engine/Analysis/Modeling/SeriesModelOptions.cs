@@ -1,0 +1,44 @@
+namespace Vigil.Engine.Analysis.Modeling;
+
+/// <summary>
+/// Configuration shared by every series of one <see cref="SeriesModelStore"/> (one detector of a job).
+/// Defaults are the engine's single fixed configuration; they are not tuned per data set.
+/// </summary>
+public sealed record SeriesModelOptions
+{
+    /// <summary>Bucket span in milliseconds. Must be positive.</summary>
+    public required long BucketSpanMs { get; init; }
+
+    /// <summary>Minimum number of buckets before a series is scored (ES: 8 buckets for metrics).</summary>
+    public int MinimumBuckets { get; init; } = 8;
+
+    /// <summary>Minimum elapsed time before a series is scored (ES: 2 hours for metrics).</summary>
+    public long MinimumElapsedMs { get; init; } = 2 * 3_600_000L;
+
+    /// <summary>Half-life, in buckets, of the level estimate once warm-up is over.</summary>
+    public double LevelHalfLifeBuckets { get; init; } = 288;
+
+    /// <summary>Half-life, in buckets, of the residual scale estimate.</summary>
+    public double ScaleHalfLifeBuckets { get; init; } = 288;
+
+    /// <summary>Learning rate of the seasonal profile bins.</summary>
+    public double SeasonalLearningRate { get; init; } = 0.05;
+
+    /// <summary>CUSUM decision threshold (in residual standard deviations) for level and scale changes.</summary>
+    public double ChangeThreshold { get; init; } = 8.0;
+
+    /// <summary>Buckets after a confirmed change during which outlier down-weighting is relaxed.</summary>
+    public int ChangeRelaxBuckets { get; init; } = 12;
+
+    /// <summary>Whether daily seasonality is tested for (only when the bucket span is 2 hours or less).</summary>
+    public bool DetectDailySeasonality { get; init; } = true;
+
+    /// <summary>Validates the options.</summary>
+    internal void Validate()
+    {
+        if (BucketSpanMs <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BucketSpanMs), "bucket span must be positive");
+        }
+    }
+}

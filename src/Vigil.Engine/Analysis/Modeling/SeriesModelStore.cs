@@ -1,0 +1,883 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace Vigil.Engine.Analysis.Modeling;
+
+/// <summary>
+/// Per-series time-series models for one detector, stored as structure-of-arrays columns
+/// (no object per series). Each call to <see cref="ScoreThenUpdate"/> scores a bucket value
+/// against the model as it was before the value, then learns from it, so a bucket's
+/// probability depends only on data up to that bucket.
+/// </summary>
+/// <remarks>
+/// <para>The model per series is:</para>
+/// <list type="bullet">
+/// <item>a robust level (exponentially weighted, with ml-cpp's outlier down-weighting rule:
+/// weight 1 at tail p ≥ 1e-3, 0.01 at p ≤ 1e-5, log-interpolated between);</item>
+/// <item>an optional daily seasonal profile, accepted only after a strict online test
+/// (profiles of even and odd days must agree, and explain a large share of the variance);</item>
+/// <item>a residual scale (mean absolute deviation) and a tail shape (Student-t degrees of
+/// freedom from the ratio of the mean squared to the squared mean absolute residual);</item>
+/// <item>a multi-bucket feature (geometrically weighted mean of recent residuals, decay 0.9,
+/// as ml-cpp) combined with the single-bucket probability through a correlated χ² joint;</item>
+/// <item>CUSUM detectors for level and scale changes which, once they fire, rebase the model
+/// and temporarily relax outlier down-weighting (ml-cpp resets its residual model on a change).</item>
+/// </list>
+/// <para>Snapshots are raw little-endian columns; restoring one reproduces scores exactly.</para>
+/// </remarks>
+public sealed class SeriesModelStore
+{
+    private const int SnapshotMagic = 0x4C475356; // "VSGL"
+    private const int SnapshotVersion = 1;
+    private const long DayMs = 86_400_000L;
+    private const int TestBins = 24;
+    private const int TestStride = TestBins * 4 + 4;
+    private const int MaxProfileBins = 48;
+    private const double MultiBucketDecay = 0.9;
+    private const double MultiBucketCorrelation = 0.4536; // sqrt((1 - 0.81) / (1 - 0.81^12))
+    private const double LogOutlierHigh = -6.907755278982137; // ln 1e-3
+    private const double LogOutlierLow = -11.512925464970229; // ln 1e-5
+    private const double ZClip = 10.0;
+    private const int FlagSeasonal = 1;
+
+    private static readonly double[] MeanAbsT = BuildMeanAbsT();
+    private static readonly double[] ShapeRatio = BuildShapeRatio();
+    private static readonly double[] Quantile975 = BuildQuantile975();
+
+    private readonly SeriesModelOptions _options;
+    private readonly double _levelRate;
+    private readonly double _scaleRate;
+    private readonly double _baselineRate;
+    private readonly int _profileBins;
+    private readonly bool _daily;
+    private readonly double _minElapsed;
+
+    private int _count;
+    private int _capacity;
+
+    // Hot columns.
+    private double[] _n = [];
+    private double[] _level = [];
+    private double[] _absDev = [];
+    private double[] _sqDev = [];
+    private double[] _baseline = [];
+    private double[] _mbNum = [];
+    private double[] _mbDen = [];
+    private double[] _mbSq = [];
+    private double[] _arNum = [];
+    private double[] _arDen = [];
+    private double[] _prevZ = [];
+    private double[] _cusumPos = [];
+    private double[] _cusumNeg = [];
+    private double[] _cusumVar = [];
+    private double[] _posSum = [];
+    private double[] _negSum = [];
+    private double[] _varSum = [];
+    private double[] _resolution = [];
+    private double[] _prevX = [];
+    private long[] _firstMs = [];
+    private int[] _posCount = [];
+    private int[] _negCount = [];
+    private int[] _varCount = [];
+    private int[] _relax = [];
+    private int[] _sinceChange = [];
+    private int[] _testHandle = [];
+    private int[] _profileHandle = [];
+    private int[] _lastDay = [];
+    private int[] _flags = [];
+
+    private FloatSlabPool _tests;
+    private FloatSlabPool _profiles;
+
+    /// <summary>Creates an empty store.</summary>
+    public SeriesModelStore(SeriesModelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _levelRate = Math.Log(2) / Math.Max(1.0, options.LevelHalfLifeBuckets);
+        _scaleRate = Math.Log(2) / Math.Max(1.0, options.ScaleHalfLifeBuckets);
+        var bucketsPerDay = (double)DayMs / options.BucketSpanMs;
+        _baselineRate = Math.Min(1.0, Math.Log(2) / Math.Max(1.0, bucketsPerDay));
+        _daily = options.DetectDailySeasonality && bucketsPerDay >= 12;
+        _profileBins = (int)Math.Min(MaxProfileBins, Math.Floor(bucketsPerDay));
+        _minElapsed = options.MinimumElapsedMs;
+        _tests = new FloatSlabPool(TestStride);
+        _profiles = new FloatSlabPool(2 * Math.Max(_profileBins, 1));
+        Grow(16);
+    }
+
+    /// <summary>The options the store was created with.</summary>
+    public SeriesModelOptions Options => _options;
+
+    /// <summary>Number of series.</summary>
+    public int Count => _count;
+
+    /// <summary>Number of series with an accepted seasonal component.</summary>
+    public int SeasonalCount => _profiles.InUse;
+
+    /// <summary>Bytes of model state: column capacities plus slab pools.</summary>
+    public long ModelBytes =>
+        (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _profiles.Bytes;
+
+    /// <summary>Bytes of the hot columns per series (without optional blocks).</summary>
+    public const int BytesPerSeriesColumns = 19 * sizeof(double) + sizeof(long) + 9 * sizeof(int);
+
+    /// <summary>Bytes of one seasonality test block.</summary>
+    public static int TestBlockBytes => TestStride * sizeof(float);
+
+    /// <summary>Bytes of one seasonal profile block for this store's bucket span.</summary>
+    public int ProfileBlockBytes => _profiles.Stride * sizeof(float);
+
+    /// <summary>Adds a series and returns its id (ids are dense, from 0).</summary>
+    public int Add()
+    {
+        if (_count == _capacity)
+        {
+            Grow(_capacity * 2);
+        }
+
+        var s = _count++;
+        _testHandle[s] = -1;
+        _profileHandle[s] = -1;
+        _resolution[s] = double.PositiveInfinity;
+        _lastDay[s] = int.MinValue;
+        return s;
+    }
+
+    /// <summary>Whether the series has an accepted daily seasonal component.</summary>
+    public bool IsSeasonal(int series) => (_flags[series] & FlagSeasonal) != 0;
+
+    /// <summary>
+    /// Scores the bucket value of a series against its current model, then updates the model.
+    /// </summary>
+    /// <param name="series">Series id from <see cref="Add"/>.</param>
+    /// <param name="bucketStartMs">Start of the bucket, epoch milliseconds; buckets of a series must be given in time order.</param>
+    /// <param name="value">The bucket statistic (mean, count, ...). Non-finite values are ignored.</param>
+    /// <param name="count">Number of records behind the value (reserved for sample weighting; must be positive).</param>
+    /// <param name="tail">Which side is anomalous.</param>
+    /// <returns>Probabilities, typical value and bounds for the bucket.</returns>
+    public SeriesResult ScoreThenUpdate(int series, long bucketStartMs, double value, double count, Tail tail)
+    {
+        var s = series;
+        if ((uint)s >= (uint)_count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(series));
+        }
+
+        if (!double.IsFinite(value) || !(count > 0))
+        {
+            return new SeriesResult(false, 1, 1, 1, value, value, value, value, 0, AnomalyType.None);
+        }
+
+        var n = _n[s];
+        if (n == 0)
+        {
+            Initialize(s, bucketStartMs, value);
+            return new SeriesResult(false, 1, 1, 1, value, value, value, value, 0, AnomalyType.None);
+        }
+
+        // ---- Prediction.
+        var seasonal = 0.0;
+        var seasonalScale = 1.0;
+        var profile = _profileHandle[s];
+        var phaseBin = 0;
+        var phaseFrac = 0.0;
+        if (profile >= 0)
+        {
+            Phase(bucketStartMs, out phaseBin, out phaseFrac);
+            var block = _profiles.Block(profile);
+            var b1 = phaseBin + 1 == _profileBins ? 0 : phaseBin + 1;
+            seasonal = (1 - phaseFrac) * block[phaseBin] + phaseFrac * block[b1];
+            var binScale = (1 - phaseFrac) * block[_profileBins + phaseBin] + phaseFrac * block[_profileBins + b1];
+            var abs = _absDev[s];
+            seasonalScale = abs > 0 ? Math.Clamp(binScale / abs, 0.5, 2.0) : 1.0;
+        }
+
+        var level = _level[s];
+        var predicted = level + seasonal;
+        var e = value - predicted;
+
+        // ---- Scale and shape.
+        var nu = DegreesOfFreedom(s, n);
+        var resolution = _resolution[s];
+        var halfRes = double.IsFinite(resolution) ? 0.5 * resolution : 0.0;
+        var scale = _absDev[s] * seasonalScale / MeanAbsT[(int)nu];
+        var floor = Math.Max(Math.Max(1e-4 * Math.Abs(predicted), halfRes), 1e-12);
+        if (_relax[s] > 0)
+        {
+            // Variance is uncertain right after a change: inflate it and decay back.
+            scale *= 1.0 + (double)_relax[s] / _options.ChangeRelaxBuckets;
+        }
+
+        scale = Math.Max(scale, floor);
+        var absE = Math.Max(Math.Abs(e) - halfRes, 0.0);
+        var z = Math.Sign(e) * absE / scale;
+
+        var elapsed = bucketStartMs - _firstMs[s];
+        var gated = n < _options.MinimumBuckets || elapsed < _minElapsed;
+
+        // ---- Single bucket probability (log space).
+        var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(z, nu);
+        var logSingle = ApplyTail(logTwoSided, z, tail);
+
+        // ---- Multi-bucket feature.
+        var zc = Math.Clamp(z, -ZClip, ZClip);
+        var mbNum = MultiBucketDecay * _mbNum[s] + zc;
+        var mbDen = MultiBucketDecay * _mbDen[s] + 1.0;
+        var mbSq = MultiBucketDecay * MultiBucketDecay * _mbSq[s] + 1.0;
+        var phi = _arDen[s] > 0 ? Math.Clamp(_arNum[s] / _arDen[s], 0.0, 0.9) : 0.0;
+        var mean = mbNum / mbDen;
+        var mbSd = Math.Sqrt(mbSq * (1 + phi) / (1 - phi)) / mbDen;
+        var zm = mean / mbSd;
+        var logMulti = n >= 9 ? ApplyTail(SpecialFunctions.LogNormalTwoSidedTail(zm), zm, tail) : 0.0;
+
+        // ---- Joint and impact.
+        double logJoint;
+        double impact = 0;
+        if (gated)
+        {
+            logSingle = 0;
+            logMulti = 0;
+            logJoint = 0;
+        }
+        else
+        {
+            logJoint = JointLogProbability(logSingle, logMulti);
+            impact = MultiBucketImpact(logSingle, logMulti);
+        }
+
+        var q = Quantile975[(int)nu] * scale;
+        var result = new SeriesResult(
+            !gated,
+            ToProbability(logJoint),
+            ToProbability(logSingle),
+            ToProbability(logMulti),
+            value,
+            predicted,
+            predicted - q,
+            predicted + q,
+            impact,
+            logJoint < -2.995732273553991 ? (e >= 0 ? AnomalyType.Spike : AnomalyType.Dip) : AnomalyType.None);
+
+        // ---- Update.
+        Update(s, bucketStartMs, value, e, z, zc, logTwoSided, gated, n, mbNum, mbDen, mbSq, phaseBin, phaseFrac);
+        return result;
+    }
+
+    /// <summary>Writes the whole store; <see cref="Load"/> restores it with identical behaviour.</summary>
+    public void Save(IBufferWriter<byte> writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var header = writer.GetSpan(24);
+        BinaryPrimitives.WriteInt32LittleEndian(header, SnapshotMagic);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], SnapshotVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(header[8..], _options.BucketSpanMs);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], _count);
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], _profileBins);
+        writer.Advance(24);
+        var c = _count;
+        ColumnIo.Write<double>(writer, _n.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _level.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _absDev.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _sqDev.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _baseline.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _mbNum.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _mbDen.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _mbSq.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _arNum.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _arDen.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _prevZ.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _cusumPos.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _cusumNeg.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _cusumVar.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _posSum.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _negSum.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _varSum.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _resolution.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _prevX.AsSpan(0, c));
+        ColumnIo.Write<long>(writer, _firstMs.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _posCount.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _negCount.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _varCount.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _relax.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _sinceChange.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _testHandle.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _profileHandle.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _lastDay.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _flags.AsSpan(0, c));
+        _tests.Save(writer);
+        _profiles.Save(writer);
+    }
+
+    /// <summary>Restores a store written by <see cref="Save"/> with the same options.</summary>
+    /// <exception cref="InvalidDataException">The snapshot is not a model snapshot or does not match the options.</exception>
+    public static SeriesModelStore Load(ReadOnlySpan<byte> snapshot, SeriesModelOptions options)
+    {
+        if (snapshot.Length < 24 || BinaryPrimitives.ReadInt32LittleEndian(snapshot) != SnapshotMagic)
+        {
+            throw new InvalidDataException("not a series model snapshot");
+        }
+
+        if (BinaryPrimitives.ReadInt32LittleEndian(snapshot[4..]) != SnapshotVersion)
+        {
+            throw new InvalidDataException("unsupported series model snapshot version");
+        }
+
+        var store = new SeriesModelStore(options);
+        if (BinaryPrimitives.ReadInt64LittleEndian(snapshot[8..]) != options.BucketSpanMs
+            || BinaryPrimitives.ReadInt32LittleEndian(snapshot[20..]) != store._profileBins)
+        {
+            throw new InvalidDataException("series model snapshot was taken with a different bucket span");
+        }
+
+        var c = BinaryPrimitives.ReadInt32LittleEndian(snapshot[16..]);
+        var src = snapshot[24..];
+        store.Grow(Math.Max(16, c));
+        store._count = c;
+        ColumnIo.Read(ref src, store._n.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._level.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._absDev.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._sqDev.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._baseline.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._mbNum.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._mbDen.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._mbSq.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._arNum.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._arDen.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._prevZ.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._cusumPos.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._cusumNeg.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._cusumVar.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._posSum.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._negSum.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._varSum.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._resolution.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._prevX.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._firstMs.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._posCount.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._negCount.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._varCount.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._relax.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._sinceChange.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._testHandle.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._profileHandle.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._lastDay.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._flags.AsSpan(0, c));
+        store._tests = FloatSlabPool.Load(ref src);
+        store._profiles = FloatSlabPool.Load(ref src);
+        return store;
+    }
+
+    private void Initialize(int s, long t, double x)
+    {
+        _n[s] = 1;
+        _level[s] = x;
+        _baseline[s] = x;
+        _prevX[s] = x;
+        _firstMs[s] = t;
+        _lastDay[s] = DayIndex(t);
+        if (_daily)
+        {
+            _testHandle[s] = _tests.Allocate();
+        }
+    }
+
+    private void Update(
+        int s, long t, double x, double e, double z, double zc, double logTail, bool gated, double n,
+        double mbNum, double mbDen, double mbSq, int phaseBin, double phaseFrac)
+    {
+        // Outlier weight (ml-cpp rule), relaxed after a change; no down-weighting in warm-up.
+        var relaxing = _relax[s] > 0;
+        var minWeight = relaxing ? 0.5 : 0.01;
+        var w = 1.0;
+        if (!gated && logTail < LogOutlierHigh)
+        {
+            var f = Math.Min(1.0, (LogOutlierHigh - logTail) / (LogOutlierHigh - LogOutlierLow));
+            w = Math.Exp(f * Math.Log(minWeight));
+        }
+
+        var nNext = n + 1;
+        _n[s] = nNext;
+        var since = ++_sinceChange[s];
+        var warm = 1.0 / nNext;
+        var levelRate = Math.Max(warm, _levelRate);
+        if (relaxing)
+        {
+            levelRate = Math.Max(levelRate, 1.0 / (since + 1));
+            _relax[s]--;
+        }
+
+        var scaleRate = Math.Max(warm, _scaleRate);
+
+        // Level and scale.
+        _level[s] += levelRate * w * e;
+        var absE = Math.Abs(e);
+        _absDev[s] += scaleRate * w * (absE - _absDev[s]);
+        var capped = Math.Min(absE, 10 * _absDev[s] + 1e-300);
+        _sqDev[s] += scaleRate * w * (capped * capped - _sqDev[s]);
+
+        // Resolution of the data (smallest non-zero step seen).
+        var step = Math.Abs(x - _prevX[s]);
+        if (step > 0 && step < _resolution[s])
+        {
+            _resolution[s] = step;
+        }
+
+        _prevX[s] = x;
+
+        // Seasonal profile.
+        var profile = _profileHandle[s];
+        if (profile >= 0)
+        {
+            var block = _profiles.Block(profile);
+            var b1 = phaseBin + 1 == _profileBins ? 0 : phaseBin + 1;
+            var g = _options.SeasonalLearningRate * w;
+            block[phaseBin] += (float)(g * (1 - phaseFrac) * e);
+            block[b1] += (float)(g * phaseFrac * e);
+            var binsScale = block[_profileBins + phaseBin];
+            block[_profileBins + phaseBin] = (float)(binsScale + g * (1 - phaseFrac) * (absE - binsScale));
+            var b1Scale = block[_profileBins + b1];
+            block[_profileBins + b1] = (float)(b1Scale + g * phaseFrac * (absE - b1Scale));
+        }
+
+        // Multi-bucket feature and residual autocorrelation (only once z is meaningful).
+        if (n >= 3)
+        {
+            _mbNum[s] = mbNum;
+            _mbDen[s] = mbDen;
+            _mbSq[s] = mbSq;
+            var arRate = Math.Max(warm, _scaleRate);
+            _arNum[s] += arRate * (zc * _prevZ[s] - _arNum[s]);
+            _arDen[s] += arRate * (zc * zc - _arDen[s]);
+            _prevZ[s] = zc;
+        }
+
+        // Seasonality test accumulation and scheduling.
+        var testHandle = _testHandle[s];
+        var day = DayIndex(t);
+        if (testHandle >= 0)
+        {
+            var d = x - _baseline[s];
+            if (w >= 0.5)
+            {
+                var test = _tests.Block(testHandle);
+                var hour = (int)((t + _options.BucketSpanMs / 2) % DayMs * TestBins / DayMs);
+                var parityOffset = (day & 1) * 2 * TestBins;
+                test[parityOffset + hour] += (float)d;
+                test[parityOffset + TestBins + hour] += 1f;
+                test[4 * TestBins] += (float)d;
+                test[4 * TestBins + 1] += (float)(d * d);
+                test[4 * TestBins + 2] += 1f;
+            }
+
+            if (day != _lastDay[s])
+            {
+                TestDailySeasonality(s, t, day);
+            }
+        }
+
+        if (day != _lastDay[s] && _profileHandle[s] >= 0)
+        {
+            Recenter(s);
+        }
+
+        _lastDay[s] = day;
+        var baselineRate = Math.Max(warm, _baselineRate);
+        _baseline[s] += baselineRate * w * (x - _baseline[s]);
+
+        if (gated)
+        {
+            return;
+        }
+
+        // Change detection: CUSUMs on the clipped standardized residual (level) and on |z| (scale).
+        var z4 = Math.Clamp(z, -4.0, 4.0);
+        var cp = _cusumPos[s] + z4 - 0.5;
+        if (cp <= 0)
+        {
+            cp = 0;
+            _posSum[s] = 0;
+            _posCount[s] = 0;
+        }
+        else
+        {
+            _posSum[s] += e;
+            _posCount[s]++;
+        }
+
+        var cn = _cusumNeg[s] - z4 - 0.5;
+        if (cn <= 0)
+        {
+            cn = 0;
+            _negSum[s] = 0;
+            _negCount[s] = 0;
+        }
+        else
+        {
+            _negSum[s] += e;
+            _negCount[s]++;
+        }
+
+        var cv = _cusumVar[s] + Math.Min(Math.Abs(z), 4.0) - 1.5;
+        if (cv <= 0)
+        {
+            cv = 0;
+            _varSum[s] = 0;
+            _varCount[s] = 0;
+        }
+        else
+        {
+            _varSum[s] += absE;
+            _varCount[s]++;
+        }
+
+        _cusumPos[s] = cp;
+        _cusumNeg[s] = cn;
+        _cusumVar[s] = cv;
+        var h = _options.ChangeThreshold;
+        if (cp > h || cn > h)
+        {
+            var shift = cp > h ? _posSum[s] / Math.Max(1, _posCount[s]) : _negSum[s] / Math.Max(1, _negCount[s]);
+            ApplyLevelShift(s, shift);
+        }
+        else if (cv > h && _varCount[s] > 0)
+        {
+            var newAbs = _varSum[s] / _varCount[s];
+            if (newAbs > _absDev[s])
+            {
+                _absDev[s] = newAbs;
+                _sqDev[s] = newAbs * newAbs * ShapeRatio[30];
+            }
+
+            ResetChangeState(s);
+        }
+    }
+
+    private void ApplyLevelShift(int s, double shift)
+    {
+        _level[s] += shift;
+        _baseline[s] += shift;
+        ResetChangeState(s);
+        _mbNum[s] = 0;
+        _mbDen[s] = 0;
+        _mbSq[s] = 0;
+        _prevZ[s] = 0;
+        var test = _testHandle[s];
+        if (test >= 0)
+        {
+            // The accumulated deviations straddle the change; start the test again.
+            _tests.Block(test).Clear();
+        }
+    }
+
+    private void ResetChangeState(int s)
+    {
+        _cusumPos[s] = 0;
+        _cusumNeg[s] = 0;
+        _cusumVar[s] = 0;
+        _posSum[s] = 0;
+        _negSum[s] = 0;
+        _varSum[s] = 0;
+        _posCount[s] = 0;
+        _negCount[s] = 0;
+        _varCount[s] = 0;
+        _relax[s] = _options.ChangeRelaxBuckets;
+        _sinceChange[s] = 0;
+    }
+
+    /// <summary>
+    /// Tests the accumulated hour-of-day deviations for a daily component. The profile built
+    /// from even days must correlate with the one from odd days (ρ ≥ 0.7), so a random walk or a
+    /// one-off excursion cannot pass, and the combined profile must explain at least 20% of the
+    /// variance about the baseline. Needs 4 days, 2 of each parity, every hour bin filled.
+    /// </summary>
+    private void TestDailySeasonality(int s, long t, int day)
+    {
+        var handle = _testHandle[s];
+        var firstDay = DayIndex(_firstMs[s]);
+        if (day - firstDay < 5)
+        {
+            return;
+        }
+
+        var test = _tests.Block(handle);
+        var total = test[4 * TestBins + 2];
+        if (total < 4 * TestBins)
+        {
+            return;
+        }
+
+        Span<double> even = stackalloc double[TestBins];
+        Span<double> odd = stackalloc double[TestBins];
+        Span<double> both = stackalloc double[TestBins];
+        double meanEven = 0, meanOdd = 0, meanBoth = 0;
+        for (var b = 0; b < TestBins; b++)
+        {
+            var c0 = test[TestBins + b];
+            var c1 = test[3 * TestBins + b];
+            if (c0 < 2 || c1 < 2)
+            {
+                return;
+            }
+
+            even[b] = test[b] / c0;
+            odd[b] = test[2 * TestBins + b] / c1;
+            both[b] = (test[b] + test[2 * TestBins + b]) / (c0 + c1);
+            meanEven += even[b];
+            meanOdd += odd[b];
+            meanBoth += both[b];
+        }
+
+        meanEven /= TestBins;
+        meanOdd /= TestBins;
+        meanBoth /= TestBins;
+        double sxy = 0, sxx = 0, syy = 0, between = 0;
+        for (var b = 0; b < TestBins; b++)
+        {
+            var dx = even[b] - meanEven;
+            var dy = odd[b] - meanOdd;
+            sxy += dx * dy;
+            sxx += dx * dx;
+            syy += dy * dy;
+            var db = both[b] - meanBoth;
+            between += (test[TestBins + b] + test[3 * TestBins + b]) * db * db;
+        }
+
+        var sumD = test[4 * TestBins];
+        var totalSs = test[4 * TestBins + 1] - (double)sumD * sumD / total;
+        if (sxx <= 0 || syy <= 0 || totalSs <= 0)
+        {
+            return;
+        }
+
+        var rho = sxy / Math.Sqrt(sxx * syy);
+        var explained = between / totalSs;
+        if (rho < 0.7 || explained < 0.2)
+        {
+            if (day - firstDay > 28)
+            {
+                // Keep the test recent: restart it every four weeks so old data cannot dominate.
+                test.Clear();
+                _firstMs[s] = Math.Max(_firstMs[s], t - 7 * DayMs);
+            }
+
+            return;
+        }
+
+        // Accept: seed the profile from the hourly means (interpolated to the profile bins).
+        var profile = _profiles.Allocate();
+        var block = _profiles.Block(profile);
+        var residualAbs = _absDev[s] * Math.Sqrt(Math.Max(1 - explained, 0.05));
+        for (var b = 0; b < _profileBins; b++)
+        {
+            var pos = (b + 0.5) * TestBins / _profileBins - 0.5;
+            var lo = (int)Math.Floor(pos);
+            var frac = pos - lo;
+            var i0 = (lo + TestBins) % TestBins;
+            var i1 = (lo + 1) % TestBins;
+            block[b] = (float)((1 - frac) * (both[i0] - meanBoth) + frac * (both[i1] - meanBoth));
+            block[_profileBins + b] = (float)residualAbs;
+        }
+
+        _level[s] = _baseline[s] + meanBoth;
+        _absDev[s] = residualAbs;
+        _sqDev[s] = residualAbs * residualAbs * ShapeRatio[8];
+        _profileHandle[s] = profile;
+        _flags[s] |= FlagSeasonal;
+        _tests.Free(handle);
+        _testHandle[s] = -1;
+        _relax[s] = Math.Max(_relax[s], (int)Math.Min(int.MaxValue, DayMs / _options.BucketSpanMs));
+        _sinceChange[s] = 0;
+        _mbNum[s] = 0;
+        _mbDen[s] = 0;
+        _mbSq[s] = 0;
+    }
+
+    /// <summary>Moves the mean of the seasonal profile into the level so the profile stays centred.</summary>
+    private void Recenter(int s)
+    {
+        var block = _profiles.Block(_profileHandle[s]);
+        var sum = 0.0;
+        for (var b = 0; b < _profileBins; b++)
+        {
+            sum += block[b];
+        }
+
+        var mean = sum / _profileBins;
+        for (var b = 0; b < _profileBins; b++)
+        {
+            block[b] = (float)(block[b] - mean);
+        }
+
+        _level[s] += mean;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Phase(long t, out int bin, out double frac)
+    {
+        var mid = t + _options.BucketSpanMs / 2;
+        var dayPos = (double)(((mid % DayMs) + DayMs) % DayMs) / DayMs * _profileBins - 0.5;
+        if (dayPos < 0)
+        {
+            dayPos += _profileBins;
+        }
+
+        bin = (int)dayPos;
+        if (bin >= _profileBins)
+        {
+            bin = _profileBins - 1;
+        }
+
+        frac = dayPos - bin;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int DayIndex(long t) => (int)Math.Floor(t / (double)DayMs);
+
+    /// <summary>Student-t degrees of freedom: small in warm-up, then from the residual shape ratio.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private double DegreesOfFreedom(int s, double n)
+    {
+        var abs = _absDev[s];
+        var nuShape = 30;
+        if (abs > 0)
+        {
+            var ratio = _sqDev[s] / (abs * abs);
+            // ShapeRatio decreases with ν; find the first ν whose ratio is at or below the measured one.
+            nuShape = 3;
+            while (nuShape < 30 && ShapeRatio[nuShape] > ratio)
+            {
+                nuShape++;
+            }
+        }
+
+        return Math.Clamp(Math.Min(n - 1, nuShape), 2, 30);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ApplyTail(double logTwoSided, double z, Tail tail) => tail switch
+    {
+        Tail.High => z > 0 ? logTwoSided : 0.0,
+        Tail.Low => z < 0 ? logTwoSided : 0.0,
+        _ => logTwoSided,
+    };
+
+    /// <summary>
+    /// ln of the joint probability of the single and multi-bucket features: each p becomes a
+    /// normal score z = Φ⁻¹(p/2), and the pair's Mahalanobis distance M under equicorrelation ρ
+    /// gives p = P(χ²₂ &gt; M) = e^(−M/2) (ml-cpp's joint with n = 2).
+    /// </summary>
+    internal static double JointLogProbability(double logSingle, double logMulti)
+    {
+        if (logSingle >= 0 && logMulti >= 0)
+        {
+            return 0.0;
+        }
+
+        const double Ln2 = 0.6931471805599453;
+        var z1 = logSingle >= 0 ? 0.0 : SpecialFunctions.NormalQuantileFromLog(logSingle - Ln2);
+        var z2 = logMulti >= 0 ? 0.0 : SpecialFunctions.NormalQuantileFromLog(logMulti - Ln2);
+        const double Rho = MultiBucketCorrelation;
+        var m = (z1 * z1 - 2 * Rho * z1 * z2 + z2 * z2) / (1 - Rho * Rho);
+        return Math.Min(0.0, -0.5 * m);
+    }
+
+    /// <summary>ES <c>multi_bucket_impact</c> from the single and multi-bucket log probabilities (ml-cpp formula).</summary>
+    internal static double MultiBucketImpact(double logSingle, double logMulti)
+    {
+        var scale = 5.0 * Math.Min(logSingle, logMulti) / Math.Min(Math.Max(logSingle, logMulti), -0.001) / Math.Log(1000);
+        var impact = Math.Clamp(scale * (logSingle - logMulti), -5.0, 5.0);
+        return Math.Floor(impact * 100) / 100;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ToProbability(double logP) =>
+        Math.Clamp(Math.Exp(logP), SpecialFunctions.MinProbability, 1.0);
+
+    private void Grow(int capacity)
+    {
+        if (capacity <= _capacity)
+        {
+            return;
+        }
+
+        Array.Resize(ref _n, capacity);
+        Array.Resize(ref _level, capacity);
+        Array.Resize(ref _absDev, capacity);
+        Array.Resize(ref _sqDev, capacity);
+        Array.Resize(ref _baseline, capacity);
+        Array.Resize(ref _mbNum, capacity);
+        Array.Resize(ref _mbDen, capacity);
+        Array.Resize(ref _mbSq, capacity);
+        Array.Resize(ref _arNum, capacity);
+        Array.Resize(ref _arDen, capacity);
+        Array.Resize(ref _prevZ, capacity);
+        Array.Resize(ref _cusumPos, capacity);
+        Array.Resize(ref _cusumNeg, capacity);
+        Array.Resize(ref _cusumVar, capacity);
+        Array.Resize(ref _posSum, capacity);
+        Array.Resize(ref _negSum, capacity);
+        Array.Resize(ref _varSum, capacity);
+        Array.Resize(ref _resolution, capacity);
+        Array.Resize(ref _prevX, capacity);
+        Array.Resize(ref _firstMs, capacity);
+        Array.Resize(ref _posCount, capacity);
+        Array.Resize(ref _negCount, capacity);
+        Array.Resize(ref _varCount, capacity);
+        Array.Resize(ref _relax, capacity);
+        Array.Resize(ref _sinceChange, capacity);
+        Array.Resize(ref _testHandle, capacity);
+        Array.Resize(ref _profileHandle, capacity);
+        Array.Resize(ref _lastDay, capacity);
+        Array.Resize(ref _flags, capacity);
+        _capacity = capacity;
+    }
+
+    /// <summary>E|T| for a unit-scale Student-t with ν degrees of freedom, ν = 0..30 (entries below 2 unused).</summary>
+    private static double[] BuildMeanAbsT()
+    {
+        var table = new double[31];
+        table[0] = table[1] = 1.0;
+        for (var nu = 2; nu <= 30; nu++)
+        {
+            table[nu] = 2 * Math.Sqrt(nu) * Math.Exp(SpecialFunctions.LogGamma((nu + 1) / 2.0) - SpecialFunctions.LogGamma(nu / 2.0))
+                / (Math.Sqrt(Math.PI) * (nu - 1));
+        }
+
+        return table;
+    }
+
+    /// <summary>E[T²]/E[|T|]² per ν (infinite for ν ≤ 2); π/2 for the normal limit.</summary>
+    private static double[] BuildShapeRatio()
+    {
+        var table = new double[31];
+        var meanAbs = BuildMeanAbsT();
+        for (var nu = 0; nu <= 30; nu++)
+        {
+            table[nu] = nu <= 2 ? double.PositiveInfinity : nu / (nu - 2.0) / (meanAbs[nu] * meanAbs[nu]);
+        }
+
+        return table;
+    }
+
+    /// <summary>97.5% quantiles of the Student-t per ν (Cornish–Fisher expansion around the normal quantile).</summary>
+    private static double[] BuildQuantile975()
+    {
+        var table = new double[31];
+        const double Z = 1.959963984540054;
+        for (var nu = 1; nu <= 30; nu++)
+        {
+            double v = nu;
+            var z3 = Z * Z * Z;
+            var z5 = z3 * Z * Z;
+            var z7 = z5 * Z * Z;
+            table[nu] = Z + (z3 + Z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * Z) / (96 * v * v)
+                + (3 * z7 + 19 * z5 + 17 * z3 - 15 * Z) / (384 * v * v * v);
+        }
+
+        table[0] = table[1];
+        return table;
+    }
+}

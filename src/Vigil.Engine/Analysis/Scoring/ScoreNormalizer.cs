@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Vigil.Engine.Analysis.Scoring;
+
+/// <summary>
+/// Normalizes raw anomaly scores to 0–100 the way Elasticsearch's anomaly detection does, for one
+/// result level (bucket <c>anomaly_score</c>, <c>record_score</c> or <c>influencer_score</c>).
+/// </summary>
+/// <remarks>
+/// <para>Implementation note: mirrors ml-cpp's <c>CAnomalyScore::CNormalizer</c> (our own code, our
+/// own quantile sketch). The normalized score is the smallest of four ceilings, capped at 100:</para>
+/// <list type="number">
+/// <item>noise: 1 + 10·(raw − median raw) + 100·max(2·min(2F(0), 1) − 1, 0), inactive when at least
+/// half the sketched scores are 0;</item>
+/// <item>percentile: both ends of the score's rank interval mapped through the knots
+/// (0,0) (70,1) (85,1.2) (90,1.5) (95,3) (97,20) (99,50) (99.9,90) (100,100), averaged;</item>
+/// <item>scope maximum: 100·min(1.5r, 0.5 + 0.5r) with r = raw / largest raw seen in the scope
+/// (one scope per partition/person pair), so the largest anomaly of a scope scores 100;</item>
+/// <item>absolute probability: 100·(0.95·0.1609·(−ln p − 3) + 0.05), 100 needs p ≤ 1e-4.</item>
+/// </list>
+/// <para>The sketch is fed the maximum raw score of every m updates, m = 3600 / clamp(2·span, 300, 3600)
+/// seconds, and is aged every 20·m updates; scope maxima decay by exp(−2·decay) per update and are
+/// forgotten after 50 updates without a new score. The sketch is a log-spaced histogram of raw
+/// scores (0.005-decade bins from 1e-4 to 100) plus an exact count of zeros.</para>
+/// <para>Call <see cref="Update"/> with every raw score of a bucket first, then <see cref="Normalize"/>
+/// each of them; the value returned is the bucket's initial score and is never revised here
+/// (renormalization of stored results is the job pipeline's concern).</para>
+/// </remarks>
+public sealed class ScoreNormalizer
+{
+    private const double MinLog10 = -4.0;
+    private const double BinsPerDecade = 200.0;
+    private const int Bins = 1200;
+    private const int MaxScopes = 1 << 20;
+
+    private static readonly double[] KnotPercentiles = [0, 70, 85, 90, 95, 97, 99, 99.9, 100];
+    private static readonly double[] KnotScores = [0, 1, 1.2, 1.5, 3, 20, 50, 90, 100];
+
+    private readonly double[] _bins = new double[Bins];
+    private readonly int _sampleEvery;
+    private readonly double _decayPerUpdate;
+    private double _zeros;
+    private double _total;
+    private double _pendingMax;
+    private int _pendingCount;
+    private int _sinceAge;
+    private long _updates;
+    private double[] _scopeMax = new double[4];
+    private long[] _scopeLastUpdate = new long[4];
+
+    /// <summary>Creates a normalizer for results with the given bucket span.</summary>
+    public ScoreNormalizer(long bucketSpanSeconds)
+    {
+        if (bucketSpanSeconds <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bucketSpanSeconds));
+        }
+
+        _sampleEvery = (int)(3600 / Math.Clamp(2 * bucketSpanSeconds, 300, 3600));
+        _decayPerUpdate = 0.0005 * Math.Min(1.0, bucketSpanSeconds / 1800.0);
+    }
+
+    /// <summary>Largest raw score currently remembered for a scope (0 if none).</summary>
+    public double ScopeMaximum(int scope) => (uint)scope < (uint)_scopeMax.Length ? _scopeMax[scope] : 0.0;
+
+    /// <summary>Total (aged) weight of scores in the sketch.</summary>
+    public double SketchWeight => _total;
+
+    /// <summary>
+    /// Learns one raw score of a scope. Call once per result per bucket, before <see cref="Normalize"/>.
+    /// </summary>
+    /// <param name="scope">Dense scope id (partition/person pair); 0 for single-series jobs.</param>
+    /// <param name="raw">Raw score (see <see cref="RawScore"/>); 0 for results with p &gt; 0.035.</param>
+    public void Update(int scope, double raw)
+    {
+        if ((uint)scope >= MaxScopes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(scope));
+        }
+
+        raw = Math.Max(0.0, raw);
+        _updates++;
+        EnsureScope(scope);
+        var age = Math.Exp(-2 * _decayPerUpdate * Math.Max(1, _updates - _scopeLastUpdate[scope]));
+        if (_updates - _scopeLastUpdate[scope] > 50 && _scopeLastUpdate[scope] > 0)
+        {
+            _scopeMax[scope] = 0;
+        }
+
+        _scopeMax[scope] = Math.Max(_scopeMax[scope] * age, raw);
+        _scopeLastUpdate[scope] = _updates;
+
+        _pendingMax = Math.Max(_pendingMax, raw);
+        if (++_pendingCount >= _sampleEvery)
+        {
+            AddToSketch(_pendingMax);
+            _pendingMax = 0;
+            _pendingCount = 0;
+        }
+
+        if (++_sinceAge >= 20 * _sampleEvery)
+        {
+            var factor = Math.Exp(-_decayPerUpdate * _sinceAge);
+            for (var i = 0; i < Bins; i++)
+            {
+                _bins[i] *= factor;
+            }
+
+            _zeros *= factor;
+            _total *= factor;
+            _sinceAge = 0;
+        }
+    }
+
+    /// <summary>Normalized 0–100 score of a raw score with its probability, in a scope.</summary>
+    public double Normalize(int scope, double raw, double probability)
+    {
+        if (!(raw > 0))
+        {
+            return 0.0;
+        }
+
+        var score = 100.0;
+
+        // Absolute probability ceiling.
+        var minusLogP = -Math.Log(Math.Max(probability, double.Epsilon));
+        score = Math.Min(score, 100.0 * (0.95 * 0.1609 * (minusLogP - 3.0) + 0.05));
+
+        // Scope maximum ceiling.
+        var max = Math.Max(ScopeMaximum(scope), raw);
+        var r = raw / max;
+        score = Math.Min(score, 100.0 * Math.Min(1.5 * r, 0.5 + 0.5 * r));
+
+        // Percentile and noise ceilings need a sketch.
+        var total = _total + 1.0;
+        var bin = BinOf(raw);
+        var below = _zeros;
+        for (var i = 0; i < bin; i++)
+        {
+            below += _bins[i];
+        }
+
+        var upTo = below + _bins[bin] + 1.0;
+        var lower = 100.0 * below / total;
+        var upper = 100.0 * upTo / total;
+        score = Math.Min(score, 0.5 * (Knot(lower) + Knot(upper)));
+
+        var zeroShare = _zeros / total;
+        var noiseOffset = 100.0 * Math.Max(2.0 * Math.Min(2.0 * zeroShare, 1.0) - 1.0, 0.0);
+        if (noiseOffset < 100.0)
+        {
+            score = Math.Min(score, 1.0 + 10.0 * (raw - Median()) + noiseOffset);
+        }
+
+        return Math.Clamp(score, 0.0, 100.0);
+    }
+
+    /// <summary>Writes the normalizer state.</summary>
+    public void Save(IBufferWriter<byte> writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var span = writer.GetSpan(64);
+        BinaryPrimitives.WriteDoubleLittleEndian(span, _zeros);
+        BinaryPrimitives.WriteDoubleLittleEndian(span[8..], _total);
+        BinaryPrimitives.WriteDoubleLittleEndian(span[16..], _pendingMax);
+        BinaryPrimitives.WriteInt32LittleEndian(span[24..], _pendingCount);
+        BinaryPrimitives.WriteInt32LittleEndian(span[28..], _sinceAge);
+        BinaryPrimitives.WriteInt64LittleEndian(span[32..], _updates);
+        BinaryPrimitives.WriteInt32LittleEndian(span[40..], _scopeMax.Length);
+        writer.Advance(44);
+        Modeling.ColumnIo.Write<double>(writer, _bins);
+        Modeling.ColumnIo.Write<double>(writer, _scopeMax);
+        Modeling.ColumnIo.Write<long>(writer, _scopeLastUpdate);
+    }
+
+    /// <summary>Restores a normalizer written by <see cref="Save"/>.</summary>
+    public static ScoreNormalizer Load(ReadOnlySpan<byte> source, long bucketSpanSeconds)
+    {
+        var normalizer = new ScoreNormalizer(bucketSpanSeconds);
+        normalizer._zeros = BinaryPrimitives.ReadDoubleLittleEndian(source);
+        normalizer._total = BinaryPrimitives.ReadDoubleLittleEndian(source[8..]);
+        normalizer._pendingMax = BinaryPrimitives.ReadDoubleLittleEndian(source[16..]);
+        normalizer._pendingCount = BinaryPrimitives.ReadInt32LittleEndian(source[24..]);
+        normalizer._sinceAge = BinaryPrimitives.ReadInt32LittleEndian(source[28..]);
+        normalizer._updates = BinaryPrimitives.ReadInt64LittleEndian(source[32..]);
+        var scopes = BinaryPrimitives.ReadInt32LittleEndian(source[40..]);
+        var src = source[44..];
+        Modeling.ColumnIo.Read(ref src, normalizer._bins.AsSpan());
+        normalizer._scopeMax = new double[scopes];
+        normalizer._scopeLastUpdate = new long[scopes];
+        Modeling.ColumnIo.Read(ref src, normalizer._scopeMax.AsSpan());
+        Modeling.ColumnIo.Read(ref src, normalizer._scopeLastUpdate.AsSpan());
+        return normalizer;
+    }
+
+    private void AddToSketch(double raw)
+    {
+        _total += 1.0;
+        if (raw <= 0)
+        {
+            _zeros += 1.0;
+            return;
+        }
+
+        _bins[BinOf(raw)] += 1.0;
+    }
+
+    private static int BinOf(double raw)
+    {
+        var index = (int)((Math.Log10(raw) - MinLog10) * BinsPerDecade);
+        return Math.Clamp(index, 0, Bins - 1);
+    }
+
+    private double Median()
+    {
+        var half = 0.5 * _total;
+        if (_zeros >= half)
+        {
+            return 0.0;
+        }
+
+        var cumulative = _zeros;
+        for (var i = 0; i < Bins; i++)
+        {
+            cumulative += _bins[i];
+            if (cumulative >= half)
+            {
+                return Math.Pow(10.0, MinLog10 + (i + 0.5) / BinsPerDecade);
+            }
+        }
+
+        return 100.0;
+    }
+
+    private static double Knot(double percentile)
+    {
+        for (var i = 1; i < KnotPercentiles.Length; i++)
+        {
+            if (percentile <= KnotPercentiles[i])
+            {
+                var f = (percentile - KnotPercentiles[i - 1]) / (KnotPercentiles[i] - KnotPercentiles[i - 1]);
+                return KnotScores[i - 1] + f * (KnotScores[i] - KnotScores[i - 1]);
+            }
+        }
+
+        return 100.0;
+    }
+
+    private void EnsureScope(int scope)
+    {
+        if (scope < _scopeMax.Length)
+        {
+            return;
+        }
+
+        var size = Math.Max(_scopeMax.Length * 2, scope + 1);
+        Array.Resize(ref _scopeMax, size);
+        Array.Resize(ref _scopeLastUpdate, size);
+    }
+}

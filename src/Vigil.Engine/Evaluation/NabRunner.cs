@@ -1,0 +1,124 @@
+using Vigil.Engine.Analysis;
+using Vigil.Engine.Analysis.Modeling;
+
+namespace Vigil.Engine.Evaluation;
+
+/// <summary>
+/// Runs the engine over NAB files with one fixed configuration: one single-metric
+/// <c>mean(value)</c> job per file, bucket span = the file's sampling interval detected online from
+/// its first rows, and per row the initial <c>anomaly_score</c> of the row's bucket / 100.
+/// </summary>
+public static class NabRunner
+{
+    /// <summary>Rows used to detect the sampling interval.</summary>
+    public const int IntervalDetectionRows = 12;
+
+    /// <summary>The function every file is analysed with.</summary>
+    public static MetricFunction Function { get; } = new(MetricStatistic.Mean, Tail.TwoSided, "mean");
+
+    /// <summary>
+    /// The sampling interval: the median of the gaps between the first rows, rounded to whole
+    /// seconds (at least one second).
+    /// </summary>
+    public static long DetectIntervalMs(ReadOnlySpan<long> timesMs)
+    {
+        var n = Math.Min(timesMs.Length, IntervalDetectionRows);
+        if (n < 2)
+        {
+            return 300_000;
+        }
+
+        Span<long> gaps = stackalloc long[n - 1];
+        for (var i = 1; i < n; i++)
+        {
+            gaps[i - 1] = timesMs[i] - timesMs[i - 1];
+        }
+
+        gaps.Sort();
+        var median = gaps[(gaps.Length - 1) / 2];
+        return Math.Max(1000, (median + 500) / 1000 * 1000);
+    }
+
+    /// <summary>Scores every row of one file.</summary>
+    /// <param name="timesMs">Row times in file order.</param>
+    /// <param name="values">Row values.</param>
+    /// <param name="configure">Optional change to the engine options (for experiments); null for the fixed configuration.</param>
+    public static double[] ScoreRows(long[] timesMs, double[] values, Func<SeriesModelOptions, SeriesModelOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(timesMs);
+        ArgumentNullException.ThrowIfNull(values);
+        var span = DetectIntervalMs(timesMs);
+        var options = new SeriesModelOptions { BucketSpanMs = span };
+        if (configure != null)
+        {
+            options = configure(options);
+        }
+
+        var analyzer = new SingleMetricAnalyzer(Function, options);
+        var results = new List<BucketResult>();
+        Span<BucketResult> closed = stackalloc BucketResult[4];
+        for (var i = 0; i < timesMs.Length; i++)
+        {
+            var written = analyzer.Add(timesMs[i], values[i], closed);
+            for (var k = 0; k < written; k++)
+            {
+                results.Add(closed[k]);
+            }
+        }
+
+        if (analyzer.Flush(out var last))
+        {
+            results.Add(last);
+        }
+
+        // Each row gets the score of the bucket it fell in (computed when that bucket closed).
+        var scores = new double[timesMs.Length];
+        var r = 0;
+        for (var i = 0; i < timesMs.Length; i++)
+        {
+            var start = timesMs[i] - (((timesMs[i] % span) + span) % span);
+            while (r < results.Count && results[r].BucketStartMs < start)
+            {
+                r++;
+            }
+
+            scores[i] = r < results.Count && results[r].BucketStartMs == start ? results[r].AnomalyScore / 100.0 : 0.0;
+        }
+
+        return scores;
+    }
+
+    /// <summary>Runs every file listed in the labels that exists under <paramref name="dataDirectory"/>.</summary>
+    /// <param name="dataDirectory">Directory holding <c>category/file.csv</c>.</param>
+    /// <param name="labelsPath">Path of <c>combined_windows.json</c>.</param>
+    /// <param name="progress">Called with (file name, index, total) before each file; may be null.</param>
+    /// <param name="configure">Optional options change for experiments.</param>
+    public static List<NabFile> Run(
+        string dataDirectory,
+        string labelsPath,
+        Action<string, int, int>? progress = null,
+        Func<SeriesModelOptions, SeriesModelOptions>? configure = null)
+    {
+        var labels = NabCorpus.ReadWindows(labelsPath);
+        var names = new List<string>();
+        foreach (var name in labels.Keys)
+        {
+            if (File.Exists(Path.Combine(dataDirectory, name)))
+            {
+                names.Add(name);
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        var files = new List<NabFile>(names.Count);
+        for (var i = 0; i < names.Count; i++)
+        {
+            progress?.Invoke(names[i], i, names.Count);
+            var (times, values) = NabCorpus.ReadDataFile(Path.Combine(dataDirectory, names[i]));
+            var scores = ScoreRows(times, values, configure);
+            files.Add(new NabFile(names[i], times, scores, labels[names[i]]));
+        }
+
+        return files;
+    }
+}

@@ -1,0 +1,780 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Compression;
+using Vigil.Engine.Analysis.Modeling;
+using Vigil.Engine.Analysis.Scoring;
+using Vigil.Engine.Input;
+using Vigil.Engine.Results;
+
+namespace Vigil.Engine.Pipeline;
+
+/// <summary>
+/// Everything one detector keeps: its series index, per-bucket accumulators (one generation per
+/// open bucket), one <see cref="SeriesModelStore"/> per feature, and the record normalizers.
+/// </summary>
+/// <remarks>
+/// Implementation note (mirrors ml-cpp's data gatherer): a record is split into a series by its
+/// partition and by values; when a split field is missing the record is skipped for this detector
+/// unless <c>use_null</c> is set, in which case it goes to the series with an empty value. A record
+/// whose analysed field is missing (or not numeric for metric functions) is skipped for the detector
+/// but still counts in the bucket's <c>event_count</c>.
+/// </remarks>
+internal sealed class DetectorState
+{
+    private const int ScopeMask = (1 << 20) - 1;
+
+    private readonly BucketGeneration[] _gens;
+    private readonly SeriesModelOptions _options;
+    private readonly InfluencerSlot[] _accumulatedInfluencers;
+    private readonly long _spanMs;
+    private readonly string[] _modelFeatures;
+    private SeriesModelStore[] _stores;
+    private PopulationModel[] _population;
+    private SeriesIndex _attributes = new();
+    private int[] _attributeOf = new int[16];
+    private SeriesResult[] _popResults = new SeriesResult[16];
+    private long[] _personKeys = new long[16];
+    private int[] _personOrder = new int[16];
+    private ScoreNormalizer[] _normalizers;
+    private SeriesIndex _series = new();
+    private long[] _firstBucket = new long[16];
+    private double[] _median = new double[16];
+    private double[] _info = new double[16];
+    private int[] _order = [];
+    private MemoryStream? _deflateBuffer;
+
+    /// <summary>Creates the state of one detector.</summary>
+    public DetectorState(int position, DetectorSpec spec, DetectorFunction function, AnalysisSpec analysis, int generations,
+        int fieldIndex, int byIndex, int overIndex, int partitionIndex, InfluencerSlot[] accumulatedInfluencers)
+    {
+        Position = position;
+        Spec = spec;
+        Function = function;
+        FieldIndex = fieldIndex;
+        ByIndex = byIndex;
+        OverIndex = overIndex;
+        PartitionIndex = partitionIndex;
+        _spanMs = analysis.BucketSpanMs;
+        _accumulatedInfluencers = accumulatedInfluencers;
+        _options = new SeriesModelOptions
+        {
+            BucketSpanMs = analysis.BucketSpanMs,
+            MinimumBuckets = function.MinimumBuckets,
+            MinimumElapsedMs = function.MinimumElapsedMs,
+        };
+        var features = function.Features.Length;
+        _stores = new SeriesModelStore[features];
+        _population = new PopulationModel[overIndex >= 0 ? features : 0];
+        for (var f = 0; f < _population.Length; f++)
+        {
+            _population[f] = new PopulationModel(analysis.BucketSpanMs);
+        }
+
+        _normalizers = new ScoreNormalizer[features];
+        _modelFeatures = new string[features];
+        for (var f = 0; f < features; f++)
+        {
+            _stores[f] = new SeriesModelStore(_options);
+            _normalizers[f] = new ScoreNormalizer(Math.Max(1, analysis.BucketSpanMs / 1000));
+            _modelFeatures[f] = ModelFeature(function.Features[f]);
+        }
+
+        var distinct = Array.IndexOf(function.Features, BucketFeature.DistinctCount) >= 0
+            || Array.IndexOf(function.Features, BucketFeature.InfoContent) >= 0;
+        _gens = new BucketGeneration[generations];
+        for (var g = 0; g < generations; g++)
+        {
+            _gens[g] = new BucketGeneration
+            {
+                DistinctSet = distinct ? new PairSet() : null,
+                Influencers = accumulatedInfluencers.Length > 0 ? new InfluencerAccumulator() : null,
+            };
+        }
+    }
+
+    /// <summary>Position of the detector in the pipeline.</summary>
+    public int Position { get; }
+
+    /// <summary>The detector's config.</summary>
+    public DetectorSpec Spec { get; }
+
+    /// <summary>The parsed function.</summary>
+    public DetectorFunction Function { get; }
+
+    /// <summary>Analysis field index of the analysed field, or −1.</summary>
+    public int FieldIndex { get; }
+
+    /// <summary>Analysis field index of the by field, or −1.</summary>
+    public int ByIndex { get; }
+
+    /// <summary>Analysis field index of the over field, or −1.</summary>
+    public int OverIndex { get; }
+
+    /// <summary>Analysis field index of the partition field, or −1.</summary>
+    public int PartitionIndex { get; }
+
+    /// <summary>Whether this is a population (over field) detector.</summary>
+    public bool IsPopulation => OverIndex >= 0;
+
+    /// <summary>The series index.</summary>
+    public SeriesIndex Series => _series;
+
+    /// <summary>Probability aggregator of the bucket being closed.</summary>
+    public BucketScoreAggregator Aggregator { get; } = new();
+
+    /// <summary>Record normalizer of a feature.</summary>
+    public ScoreNormalizer Normalizer(int feature) => _normalizers[feature];
+
+    /// <summary>The generation in <paramref name="slot"/>.</summary>
+    public BucketGeneration Generation(int slot) => _gens[slot];
+
+    /// <summary>Bytes of model state, series index and accumulators.</summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            long bytes = _series.MemoryBytes + (long)_firstBucket.Length * 24;
+            foreach (var s in _stores)
+            {
+                bytes += s.ModelBytes;
+            }
+
+            foreach (var m in _population)
+            {
+                bytes += m.ModelBytes;
+            }
+
+            bytes += _attributes.MemoryBytes + ((long)_attributeOf.Length * 4);
+
+            foreach (var g in _gens)
+            {
+                bytes += g.MemoryBytes;
+            }
+
+            return bytes;
+        }
+    }
+
+    /// <summary>Accumulates one record into generation <paramref name="slot"/> (already begun for the record's bucket).</summary>
+    public void OnRecord(int slot, long bucketIndex, long timeMs, scoped in RecordFields fields, double weight, ValueInterner?[] interners)
+    {
+        int partition = -1, by = -1, over = -1;
+        if (PartitionIndex >= 0 && !SplitValue(PartitionIndex, fields, interners, out partition))
+        {
+            return;
+        }
+
+        if (ByIndex >= 0 && !SplitValue(ByIndex, fields, interners, out by))
+        {
+            return;
+        }
+
+        if (OverIndex >= 0 && !SplitValue(OverIndex, fields, interners, out over))
+        {
+            return;
+        }
+
+        var x = 0.0;
+        var features = Function.Features;
+        var first = features[0];
+        if (Function.NeedsNumber)
+        {
+            if (!fields.TryGetNumber(FieldIndex, out x) || !double.IsFinite(x))
+            {
+                return;
+            }
+        }
+        else if (FieldIndex >= 0 && fields.IsMissing(FieldIndex))
+        {
+            return;
+        }
+
+        var s = _series.GetOrAdd(partition, by, over, out var added);
+        if (added)
+        {
+            AddSeries(s, bucketIndex);
+        }
+
+        var gen = _gens[slot];
+        gen.Touch(s);
+        gen.Count[s] += weight;
+        switch (first)
+        {
+            case BucketFeature.Count:
+                break;
+            case BucketFeature.DistinctCount:
+            case BucketFeature.InfoContent:
+            {
+                var bytes = fields.Utf8(FieldIndex);
+                if (gen.DistinctSet!.Add(s, Hash64(bytes)))
+                {
+                    gen.Distinct[s] += 1;
+                    if (first == BucketFeature.InfoContent)
+                    {
+                        gen.AddString(s, bytes);
+                    }
+                }
+
+                break;
+            }
+
+            case BucketFeature.TimeOfDay:
+                gen.Sum[s] += weight * SecondsOfDay(timeMs);
+                break;
+            case BucketFeature.TimeOfWeek:
+                gen.Sum[s] += weight * SecondsOfWeek(timeMs);
+                break;
+            case BucketFeature.Median:
+                Accumulate(gen, s, x, weight);
+                gen.AddValue(s, x);
+                break;
+            default:
+                Accumulate(gen, s, x, weight);
+                break;
+        }
+
+        var infl = gen.Influencers;
+        if (infl is null)
+        {
+            return;
+        }
+
+        for (var k = 0; k < _accumulatedInfluencers.Length; k++)
+        {
+            var slotInfo = _accumulatedInfluencers[k];
+            if (fields.IsMissing(slotInfo.FieldIndex))
+            {
+                continue;
+            }
+
+            var value = interners[slotInfo.FieldIndex]!.GetOrAdd(fields.Utf8(slotInfo.FieldIndex));
+            // Influencer sums follow the series sum: group sums for sum, weighted values otherwise.
+            var contribution = first == BucketFeature.Sum ? x : weight * x;
+            infl.Add(s, slotInfo.Slot, value, weight, x, contribution);
+        }
+    }
+
+    /// <summary>
+    /// Scores bucket <paramref name="bucketIndex"/> of this detector: computes each series' bucket value,
+    /// scores it and updates the model, feeds the record normalizers, and appends candidate records.
+    /// </summary>
+    public void ScoreBucket(int slot, long bucketIndex, long bucketStartMs, LeafBuffer candidates, List<ModelPlotDocument>? plots,
+        AnalysisSpec analysis, ValueInterner?[] interners)
+    {
+        var gen = _gens[slot];
+        var hasGen = gen.BucketIndex == bucketIndex;
+        Aggregator.Reset();
+        if (hasGen)
+        {
+            PrepareOrderStatistics(gen);
+        }
+
+        if (IsPopulation)
+        {
+            if (hasGen)
+            {
+                ScorePopulation(gen, bucketIndex, candidates);
+            }
+
+            return;
+        }
+
+        if (Function.EmptyBucketIsZero)
+        {
+            var n = _series.Count;
+            for (var s = 0; s < n; s++)
+            {
+                if (_firstBucket[s] <= bucketIndex)
+                {
+                    ScoreSeries(gen, hasGen && gen.HasData(s), s, bucketStartMs, candidates, plots, analysis, interners);
+                }
+            }
+        }
+        else if (hasGen)
+        {
+            for (var i = 0; i < gen.TouchedCount; i++)
+            {
+                ScoreSeries(gen, true, gen.Touched[i], bucketStartMs, candidates, plots, analysis, interners);
+            }
+        }
+    }
+
+    /// <summary>The bucket value of a feature for a series of a generation.</summary>
+    public double FeatureValue(BucketGeneration gen, bool hasData, int s, BucketFeature feature)
+    {
+        if (!hasData)
+        {
+            return 0.0;
+        }
+
+        var count = gen.Count[s];
+        return feature switch
+        {
+            BucketFeature.Count => count,
+            BucketFeature.Sum => gen.Sum[s],
+            BucketFeature.Mean => gen.Mean[s],
+            BucketFeature.Median => _median[s],
+            BucketFeature.Min => gen.Min[s],
+            BucketFeature.Max => gen.Max[s],
+            BucketFeature.Varp => count > 0 ? gen.M2[s] / count : double.NaN,
+            BucketFeature.DistinctCount => gen.Distinct[s],
+            BucketFeature.InfoContent => _info[s],
+            BucketFeature.TimeOfDay or BucketFeature.TimeOfWeek => count > 0 ? gen.Sum[s] / count : double.NaN,
+            _ => double.NaN,
+        };
+    }
+
+    /// <summary>Ends generation <paramref name="slot"/> after its bucket closed.</summary>
+    public void EndGeneration(int slot) => _gens[slot].End();
+
+    /// <summary>Starts generation <paramref name="slot"/> for a bucket.</summary>
+    public void BeginGeneration(int slot, long bucketIndex) => _gens[slot].Begin(bucketIndex);
+
+    /// <summary>Writes models and normalizers (the state that scoring changes).</summary>
+    public void SaveModels(IBufferWriter<byte> writer)
+    {
+        for (var f = 0; f < _stores.Length; f++)
+        {
+            WriteBlock(writer, _stores[f].Save);
+            WriteBlock(writer, _normalizers[f].Save);
+        }
+
+        foreach (var m in _population)
+        {
+            WriteBlock(writer, m.Save);
+        }
+    }
+
+    /// <summary>Restores what <see cref="SaveModels"/> wrote.</summary>
+    public void LoadModels(ref ReadOnlySpan<byte> source)
+    {
+        var span = Math.Max(1, _spanMs / 1000);
+        for (var f = 0; f < _stores.Length; f++)
+        {
+            _stores[f] = SeriesModelStore.Load(ReadBlock(ref source), _options);
+            _normalizers[f] = ScoreNormalizer.Load(ReadBlock(ref source), span);
+        }
+
+        for (var f = 0; f < _population.Length; f++)
+        {
+            _population[f] = PopulationModel.Load(ReadBlock(ref source), _spanMs);
+        }
+    }
+
+    /// <summary>Writes the series index and first-bucket column.</summary>
+    public void SaveSeries(IBufferWriter<byte> writer)
+    {
+        _series.Save(writer);
+        ColumnIo.Write<long>(writer, _firstBucket.AsSpan(0, _series.Count));
+        _attributes.Save(writer);
+        ColumnIo.Write<int>(writer, _attributeOf.AsSpan(0, IsPopulation ? _series.Count : 0));
+    }
+
+    /// <summary>Restores what <see cref="SaveSeries"/> wrote.</summary>
+    public void LoadSeries(ref ReadOnlySpan<byte> source)
+    {
+        _series = SeriesIndex.Load(ref source);
+        var n = _series.Count;
+        EnsureColumns(n);
+        ColumnIo.Read(ref source, _firstBucket.AsSpan(0, n));
+        _attributes = SeriesIndex.Load(ref source);
+        ColumnIo.Read(ref source, _attributeOf.AsSpan(0, IsPopulation ? n : 0));
+        foreach (var g in _gens)
+        {
+            g.EnsureSeries(_firstBucket.Length);
+        }
+    }
+
+    /// <summary>Writes a length-prefixed block produced by <paramref name="save"/>.</summary>
+    public static void WriteBlock(IBufferWriter<byte> writer, Action<IBufferWriter<byte>> save)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        save(buffer);
+        var header = writer.GetSpan(4);
+        BinaryPrimitives.WriteInt32LittleEndian(header, buffer.WrittenCount);
+        writer.Advance(4);
+        ColumnIo.Write<byte>(writer, buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads a block written by <see cref="WriteBlock"/>.</summary>
+    public static ReadOnlySpan<byte> ReadBlock(ref ReadOnlySpan<byte> source)
+    {
+        var length = BinaryPrimitives.ReadInt32LittleEndian(source);
+        var block = source.Slice(4, length);
+        source = source[(4 + length)..];
+        return block;
+    }
+
+    private void ScoreSeries(BucketGeneration gen, bool hasData, int s, long bucketStartMs, LeafBuffer candidates,
+        List<ModelPlotDocument>? plots, AnalysisSpec analysis, ValueInterner?[] interners)
+    {
+        var features = Function.Features;
+        var count = hasData ? gen.Count[s] : 1.0;
+        for (var f = 0; f < features.Length; f++)
+        {
+            var value = FeatureValue(gen, hasData, s, features[f]);
+            var r = _stores[f].ScoreThenUpdate(s, bucketStartMs, value, count, Function.Tails[f]);
+            if (plots is not null)
+            {
+                plots.Add(Plot(analysis, interners, s, f, bucketStartMs, r, hasData || Function.EmptyBucketIsZero));
+            }
+
+            if (!r.Scored)
+            {
+                continue;
+            }
+
+            Aggregator.Add(r.Probability);
+            var raw = r.Probability <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(r.Probability) : 0.0;
+            var scope = s & ScopeMask;
+            _normalizers[f].Update(scope, raw);
+            if (raw > 0)
+            {
+                candidates.Add(new LeafResult(Position, f, s, r, raw, scope));
+            }
+        }
+    }
+
+    private void ScorePopulation(BucketGeneration gen, long bucketIndex, LeafBuffer candidates)
+    {
+        // Pass 1: score every person × attribute value against the attribute model as it was before the bucket.
+        var features = Function.Features;
+        var nf = features.Length;
+        var touched = gen.TouchedCount;
+        if (_popResults.Length < touched * nf)
+        {
+            _popResults = new SeriesResult[Math.Max(touched * nf, _popResults.Length * 2)];
+        }
+
+        if (_personKeys.Length < touched)
+        {
+            _personKeys = new long[Math.Max(touched, _personKeys.Length * 2)];
+            _personOrder = new int[_personKeys.Length];
+        }
+
+        for (var i = 0; i < touched; i++)
+        {
+            var s = gen.Touched[i];
+            var attribute = _attributeOf[s];
+            for (var f = 0; f < nf; f++)
+            {
+                var value = FeatureValue(gen, true, s, features[f]);
+                var r = _population[f].Score(attribute, value, Function.Tails[f]);
+                _popResults[(i * nf) + f] = r;
+                _population[f].Queue(attribute, value, r.Scored ? r.SingleBucketProbability : 1.0);
+            }
+
+            // Group by (partition, person).
+            _personKeys[i] = ((long)(_series.Partition(s) + 1) << 32) | (uint)_series.Over(s);
+            _personOrder[i] = i;
+        }
+
+        foreach (var model in _population)
+        {
+            model.Commit(bucketIndex);
+        }
+
+        // Pass 2: one result per person: its least likely attribute value (ml-cpp's person-level
+        // aggregation weights (0, 1, 1, 1) make it essentially the minimum probability).
+        Array.Sort(_personKeys, _personOrder, 0, touched);
+        var start = 0;
+        while (start < touched)
+        {
+            var end = start + 1;
+            while (end < touched && _personKeys[end] == _personKeys[start])
+            {
+                end++;
+            }
+
+            var best = -1;
+            var bestP = 2.0;
+            for (var j = start; j < end; j++)
+            {
+                var i = _personOrder[j];
+                for (var f = 0; f < nf; f++)
+                {
+                    ref readonly var r = ref _popResults[(i * nf) + f];
+                    if (r.Scored && r.Probability < bestP)
+                    {
+                        bestP = r.Probability;
+                        best = (i * nf) + f;
+                    }
+                }
+            }
+
+            if (best >= 0)
+            {
+                var bestFeature = best % nf;
+                var bestSeries = gen.Touched[best / nf];
+                Aggregator.Add(bestP);
+                var raw = bestP <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(bestP) : 0.0;
+                _normalizers[bestFeature].Update(0, raw);
+                if (raw > 0)
+                {
+                    var causeStart = candidates.CauseCount;
+                    for (var j = start; j < end; j++)
+                    {
+                        var i = _personOrder[j];
+                        for (var f = 0; f < nf; f++)
+                        {
+                            ref readonly var r = ref _popResults[(i * nf) + f];
+                            if (r.Scored && r.Probability <= RawScore.MaximumAnomalousProbability)
+                            {
+                                candidates.AddCause(new CauseEntry(gen.Touched[i], f, r));
+                            }
+                        }
+                    }
+
+                    candidates.Add(new LeafResult(Position, bestFeature, bestSeries, _popResults[best], raw, 0,
+                        causeStart, candidates.CauseCount - causeStart));
+                }
+            }
+
+            start = end;
+        }
+    }
+
+    private ModelPlotDocument Plot(AnalysisSpec analysis, ValueInterner?[] interners, int s, int f, long bucketStartMs,
+        in SeriesResult r, bool hasActual) =>
+        new()
+        {
+            JobId = analysis.JobId,
+            BucketSpan = analysis.BucketSpanMs / 1000,
+            DetectorIndex = Spec.Index,
+            Timestamp = bucketStartMs,
+            PartitionFieldName = Spec.PartitionFieldName,
+            PartitionFieldValue = ValueOf(interners, PartitionIndex, _series.Partition(s)),
+            OverFieldName = Spec.OverFieldName,
+            OverFieldValue = ValueOf(interners, OverIndex, _series.Over(s)),
+            ByFieldName = Spec.ByFieldName,
+            ByFieldValue = ValueOf(interners, ByIndex, _series.By(s)),
+            ModelFeature = _modelFeatures[f],
+            ModelLower = r.LowerBound,
+            ModelUpper = r.UpperBound,
+            ModelMedian = r.Typical,
+            Actual = hasActual ? r.Actual : null,
+        };
+
+    /// <summary>The string of a split value id, or null when the detector has no such field.</summary>
+    public static string? ValueOf(ValueInterner?[] interners, int fieldIndex, int valueId) =>
+        fieldIndex >= 0 && valueId >= 0 ? interners[fieldIndex]!.GetString(valueId) : null;
+
+    private void PrepareOrderStatistics(BucketGeneration gen)
+    {
+        var features = Function.Features;
+        if (Array.IndexOf(features, BucketFeature.Median) >= 0 && gen.ValueCount > 0)
+        {
+            var n = gen.ValueCount;
+            Array.Sort(gen.ValueSeries, gen.Values, 0, n);
+            var start = 0;
+            while (start < n)
+            {
+                var s = gen.ValueSeries[start];
+                var end = start + 1;
+                while (end < n && gen.ValueSeries[end] == s)
+                {
+                    end++;
+                }
+
+                Array.Sort(gen.Values, start, end - start);
+                var len = end - start;
+                var mid = start + (len / 2);
+                _median[s] = (len & 1) == 1 ? gen.Values[mid] : 0.5 * (gen.Values[mid - 1] + gen.Values[mid]);
+                start = end;
+            }
+        }
+
+        if (Array.IndexOf(features, BucketFeature.InfoContent) >= 0 && gen.StringCount > 0)
+        {
+            ComputeInfoContent(gen);
+        }
+    }
+
+    private void ComputeInfoContent(BucketGeneration gen)
+    {
+        // Implementation note: ml-cpp's info_content is the compressed length of the bucket's distinct
+        // strings; we deflate the distinct strings of each series, sorted, separated by newlines.
+        var n = gen.StringCount;
+        if (_order.Length < n)
+        {
+            _order = new int[Math.Max(n, _order.Length * 2)];
+        }
+
+        var keys = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            keys[i] = ((long)gen.StringSeries[i] << 32) | (uint)i;
+            _order[i] = i;
+        }
+
+        Array.Sort(keys, _order, 0, n);
+        _deflateBuffer ??= new MemoryStream();
+        var start = 0;
+        var scratch = new List<byte[]>();
+        while (start < n)
+        {
+            var s = gen.StringSeries[_order[start]];
+            var end = start + 1;
+            while (end < n && gen.StringSeries[_order[end]] == s)
+            {
+                end++;
+            }
+
+            scratch.Clear();
+            for (var i = start; i < end; i++)
+            {
+                var e = _order[i];
+                scratch.Add(gen.Strings.AsSpan(gen.StringOffset[e], gen.StringLength[e]).ToArray());
+            }
+
+            scratch.Sort(CompareBytes);
+            _deflateBuffer.SetLength(0);
+            using (var deflate = new DeflateStream(_deflateBuffer, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                foreach (var bytes in scratch)
+                {
+                    deflate.Write(bytes);
+                    deflate.WriteByte((byte)'\n');
+                }
+            }
+
+            _info[s] = _deflateBuffer.Length;
+            start = end;
+        }
+    }
+
+    private static int CompareBytes(byte[] a, byte[] b) => a.AsSpan().SequenceCompareTo(b);
+
+    private static void Accumulate(BucketGeneration gen, int s, double x, double weight)
+    {
+        if (x < gen.Min[s])
+        {
+            gen.Min[s] = x;
+        }
+
+        if (x > gen.Max[s])
+        {
+            gen.Max[s] = x;
+        }
+
+        // A pre-aggregated (summary count) record carries its group's sum for sum functions and its
+        // group's mean for mean-like functions (weighted below), as ES datafeed aggregations produce.
+        gen.Sum[s] += x;
+
+        // Weighted Welford update; gen.Count already includes this record's weight.
+        var total = gen.Count[s];
+        var delta = x - gen.Mean[s];
+        gen.Mean[s] += delta * weight / total;
+        gen.M2[s] += weight * delta * (x - gen.Mean[s]);
+    }
+
+    private bool SplitValue(int index, scoped in RecordFields fields, ValueInterner?[] interners, out int id)
+    {
+        if (fields.IsMissing(index))
+        {
+            if (!Spec.UseNull)
+            {
+                id = -1;
+                return false;
+            }
+
+            id = interners[index]!.GetOrAdd([]);
+            return true;
+        }
+
+        id = interners[index]!.GetOrAdd(fields.Utf8(index));
+        return true;
+    }
+
+    private void AddSeries(int s, long bucketIndex)
+    {
+        EnsureColumns(s + 1);
+        if (IsPopulation)
+        {
+            var attribute = _attributes.GetOrAdd(_series.Partition(s), _series.By(s), -1, out var addedAttribute);
+            if (addedAttribute)
+            {
+                foreach (var model in _population)
+                {
+                    model.Add();
+                }
+            }
+
+            _attributeOf[s] = attribute;
+        }
+        else
+        {
+            foreach (var store in _stores)
+            {
+                var id = store.Add();
+                if (id != s)
+                {
+                    throw new InvalidOperationException("series ids of the detector's model stores diverged");
+                }
+            }
+        }
+
+        _firstBucket[s] = bucketIndex;
+        foreach (var g in _gens)
+        {
+            g.EnsureSeries(_firstBucket.Length);
+        }
+    }
+
+    private void EnsureColumns(int n)
+    {
+        if (n <= _firstBucket.Length)
+        {
+            return;
+        }
+
+        var size = Math.Max(n, _firstBucket.Length * 2);
+        Array.Resize(ref _firstBucket, size);
+        Array.Resize(ref _median, size);
+        Array.Resize(ref _info, size);
+        Array.Resize(ref _attributeOf, size);
+    }
+
+    private static long Hash64(ReadOnlySpan<byte> bytes)
+    {
+        // FNV-1a, 64 bit: distinct counting only needs a low collision rate within one series-bucket.
+        var h = 14695981039346656037UL;
+        foreach (var b in bytes)
+        {
+            h = (h ^ b) * 1099511628211UL;
+        }
+
+        return (long)h;
+    }
+
+    private static double SecondsOfDay(long timeMs) => (double)(((timeMs % 86_400_000L) + 86_400_000L) % 86_400_000L) / 1000.0;
+
+    private static double SecondsOfWeek(long timeMs)
+    {
+        // The epoch was a Thursday: shift by 3 days so the week starts on Monday 00:00 UTC.
+        const long WeekMs = 7 * 86_400_000L;
+        var t = timeMs + (3 * 86_400_000L);
+        return (double)(((t % WeekMs) + WeekMs) % WeekMs) / 1000.0;
+    }
+
+    private static string ModelFeature(BucketFeature feature) => feature switch
+    {
+        BucketFeature.Count => "'count per bucket by person'",
+        BucketFeature.Sum => "'bucket sum by person'",
+        BucketFeature.Mean => "'arithmetic mean value by person'",
+        BucketFeature.Median => "'median value by person'",
+        BucketFeature.Min => "'minimum value by person'",
+        BucketFeature.Max => "'maximum value by person'",
+        BucketFeature.Varp => "'variance of values by person'",
+        BucketFeature.DistinctCount => "'unique count by person'",
+        BucketFeature.InfoContent => "'information content of value per bucket by person'",
+        BucketFeature.TimeOfDay => "'time-of-day by person'",
+        BucketFeature.TimeOfWeek => "'time-of-week by person'",
+        _ => "'unknown'",
+    };
+}
+
+/// <summary>An influencer field whose per-value statistics a detector accumulates.</summary>
+/// <param name="Slot">Index in the job's influencer list.</param>
+/// <param name="FieldIndex">Analysis field index.</param>
+internal readonly record struct InfluencerSlot(int Slot, int FieldIndex);
