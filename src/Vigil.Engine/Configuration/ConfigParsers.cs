@@ -426,6 +426,12 @@ internal static class ConfigParsers
             new("multivariate_by_fields", VType.Boolean, v => b.MultivariateByFields = XContent.AsBool(v)),
             new("model_prune_window", VType.String, v => b.ModelPruneWindow = TimeValue.Parse(v.Text, "model_prune_window")),
         ]);
+        if (b.Detectors is null)
+        {
+            // analysis_config is a ConstructingObjectParser whose only required argument is detectors.
+            throw ElasticsearchException.IllegalArgument("Required [detectors]");
+        }
+
         return b.Build(strict);
     }
 

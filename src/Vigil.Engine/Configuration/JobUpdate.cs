@@ -86,8 +86,10 @@ public sealed class JobUpdate
         TimeValue? pruneWindow = null;
         x.ParseObject(root, "job_update",
         [
+            // Implementation note: ES declares job_id here too and then overwrites it with the URL id.
+            new("job_id", VType.String, _ => { }),
             new("groups", VType.StringArray, v => groups = x.AsStringArray(v)),
-            new("description", VType.String, v => description = v.Text),
+            new("description", VType.StringOrNull, v => description = XContent.AsStringOrNull(v)),
             new("detectors", VType.ObjectArray, v => detectors = x.ParseObjectArray(v, d => ParseDetectorUpdate(x, d))),
             new("model_plot_config", VType.Object, v => plot = ConfigParsers.ParseModelPlot(x, v)),
             new("analysis_limits", VType.Object, v => limits = ConfigParsers.ParseAnalysisLimits(x, v, strict: true)),
@@ -224,10 +226,9 @@ public sealed class JobUpdate
 
         if (AnalysisLimits is not null)
         {
-            var merged = new AnalysisLimits(
-                AnalysisLimits.ModelMemoryLimitMb ?? job.AnalysisLimits?.ModelMemoryLimitMb,
-                AnalysisLimits.CategorizationExamplesLimit ?? job.AnalysisLimits?.CategorizationExamplesLimit);
-            b.AnalysisLimits = JobConfigParser.ValidateAndSetLimitDefaults(merged, maxModelMemoryLimitMb);
+            // Implementation note: like ES (AnalysisLimits.validateAndSetDefaults) the update's limits replace the old
+            // ones; a field left out takes its default, not the job's current value.
+            b.AnalysisLimits = JobConfigParser.ValidateAndSetLimitDefaults(AnalysisLimits, maxModelMemoryLimitMb);
         }
 
         b.RenormalizationWindowDays = RenormalizationWindowDays ?? b.RenormalizationWindowDays;

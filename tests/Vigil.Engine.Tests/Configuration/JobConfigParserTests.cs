@@ -371,4 +371,34 @@ public sealed class JobConfigParserTests
             JobConfigParser.DeprecationWarnings(job));
         Assert.Empty(JobConfigParser.DeprecationWarnings(Create(Q(Minimal))));
     }
+
+    [Fact]
+    public void ParseForCreate_analysis_config_requires_detectors_field()
+    {
+        var e = CreateFails(Q("{'analysis_config':{'bucket_span':'1h'},'data_description':{}}"));
+        Assert.EndsWith("[job_details] failed to parse field [analysis_config]", e.Reason, StringComparison.Ordinal);
+        Assert.Equal("illegal_argument_exception", e.RootCause.Type);
+        Assert.Equal("Required [detectors]", e.RootCause.Reason);
+    }
+
+    [Theory]
+    [InlineData("{'analysis_config':{'detectors':[{'function':'count','partition_field_name':'p'}],'categorization_field_name':'c','per_partition_categorization':{'enabled':true}},'data_description':{}}",
+        "categorization_field_name is set but mlcategory is not used in any detector by/over/partition field")]
+    [InlineData("{'analysis_config':{'detectors':[{'function':'count','by_field_name':'mlcategory'}],'categorization_field_name':'c','per_partition_categorization':{'enabled':true}},'data_description':{}}",
+        "partition_field_name must be set for detectors that reference mlcategory when per-partition categorization is enabled")]
+    [InlineData("{'analysis_config':{'detectors':[{'function':'count','by_field_name':'mlcategory','partition_field_name':'a'},{'function':'count','partition_field_name':'b'}],'categorization_field_name':'c','per_partition_categorization':{'enabled':true}},'data_description':{}}",
+        "partition_field_name cannot vary between detectors when per-partition categorization is enabled: [a] and [b] are used")]
+    [InlineData("{'analysis_config':{'detectors':[{'function':'count','partition_field_name':'mlcategory'}],'categorization_field_name':'c','per_partition_categorization':{'enabled':true}},'data_description':{}}",
+        "mlcategory cannot be used as a partition_field_name when per-partition categorization is enabled")]
+    public void ParseForCreate_per_partition_categorization_rules(string body, string reason)
+    {
+        Assert.Equal(reason, CreateFails(Q(body)).RootCause.Reason);
+    }
+
+    [Fact]
+    public void Model_prune_window_messages_use_human_readable_durations()
+    {
+        var e = CreateFails(Q("{'analysis_config':{'bucket_span':'3600s','detectors':[{'function':'count'}],'model_prune_window':'90m'},'data_description':{}}"));
+        Assert.Equal("model_prune_window [1.5h] must be a multiple of bucket_span [1h]", e.RootCause.Reason);
+    }
 }

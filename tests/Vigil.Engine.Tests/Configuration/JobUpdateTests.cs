@@ -116,8 +116,9 @@ public sealed class JobUpdateTests
     [Fact]
     public void Update_rejects_unknown_fields_and_bad_detector_index()
     {
-        var e = Assert.Throws<ElasticsearchException>(() => Parse("{'job_id':'x'}"));
-        Assert.Equal("[1:2] [job_update] unknown field [job_id]", e.Reason);
+        var e = Assert.Throws<ElasticsearchException>(() => Parse("{'model_snapshot_id':'x'}"));
+        Assert.Equal("[1:2] [job_update] unknown field [model_snapshot_id] did you mean [model_snapshot_retention_days]?", e.Reason);
+        Parse("{'job_id':'ignored-like-es'}");
 
         var missing = Assert.Throws<ElasticsearchException>(() => Parse("{'detectors':[{'description':'x'}]}"));
         // Reported at the closing brace of the detector update, where the required field was found missing.
