@@ -60,9 +60,23 @@ public static class JobConfigWriter
             WriteRaw(writer, "custom_settings", job.CustomSettings);
             WriteRaw(writer, "datafeed_config", job.DatafeedConfig);
         }
-        else
+        else if (job.CustomSettings is not null)
         {
-            WriteRaw(writer, "custom_settings", job.CustomSettings);
+            // Implementation note: ES drops the generated created_by entry when exclude_generated is set.
+            var settings = JNode.Parse(System.Text.Encoding.UTF8.GetBytes(job.CustomSettings));
+            writer.WriteStartObject("custom_settings");
+            foreach (var p in settings.Properties)
+            {
+                if (p.Name == "created_by")
+                {
+                    continue;
+                }
+
+                writer.WritePropertyName(p.Name);
+                p.Value.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
         }
 
         if (job.Groups.Count > 0)

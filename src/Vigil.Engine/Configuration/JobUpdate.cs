@@ -269,8 +269,7 @@ public sealed class JobUpdate
         }
 
         b.AnalysisConfig = ac.Build(strict: true);
-        b.ValidateGroups();
-        b.ValidateNumbers();
+        b.ValidateInputFields();
         return b.Build(applyDefaults: false);
     }
 

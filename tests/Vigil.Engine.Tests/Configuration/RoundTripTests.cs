@@ -74,4 +74,23 @@ public sealed class RoundTripTests
 
         Assert.Contains(Q("'create_time_string':'2023-11-14T22:13:20.000Z','create_time':1700000000000"), Encoding.UTF8.GetString(buffer.WrittenSpan), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Embedded_datafeed_gets_job_and_datafeed_ids()
+    {
+        var job = Create(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{},'datafeed_config':{'indexes':['index-foo']}}"));
+        Assert.Equal(Q("{'datafeed_id':'test-job','job_id':'test-job','indexes':['index-foo']}"), job.DatafeedConfig);
+
+        var e = CreateFails(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{},'datafeed_config':{'job_id':'other','indexes':['i']}}"));
+        Assert.Equal("illegal_argument_exception", e.Type);
+        Assert.Equal("datafeed job_id [other] does not equal job id [test-job}", e.Reason);
+    }
+
+    [Fact]
+    public void Exclude_generated_drops_created_by_from_custom_settings()
+    {
+        var job = Create(Q("{'custom_settings':{'created_by':'ml-module','k':1},'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{}}"));
+        Assert.Contains(Q("'custom_settings':{'k':1}"), Write(job, excludeGenerated: true), StringComparison.Ordinal);
+        Assert.Contains(Q("'custom_settings':{'created_by':'ml-module','k':1}"), Write(job), StringComparison.Ordinal);
+    }
 }
