@@ -578,29 +578,21 @@ internal static class ConfigParsers
         var d = new DataDescription();
         x.ParseObject(node, "data_description",
         [
-            new("format", VType.String, v => d = d with
-            {
-                Format = ParseEnum(v.Text, ["xcontent", "delimited"],
-                    "org.elasticsearch.xpack.core.ml.job.config.DataDescription.DataFormat"),
-            }),
+            new("format", VType.String, v => ParseEnum(v.Text.Equals("delimited", StringComparison.OrdinalIgnoreCase) ? "xcontent" : v.Text,
+                ["xcontent"], "org.elasticsearch.xpack.core.ml.job.config.DataDescription.DataFormat")),
             new("time_field", VType.String, v => d = d with { TimeField = v.Text }),
             new("time_format", VType.String, v =>
             {
                 if (!TimeFormatValidator.IsValid(v.Text))
                 {
-                    throw ElasticsearchException.IllegalArgument($"Invalid Time format string '{v.Text}'");
+                    throw Messages.BadRequest($"Invalid Time format string '{v.Text}'");
                 }
 
                 d = d with { TimeFormat = v.Text };
             }),
-            new("field_delimiter", VType.String, v => d = d with { FieldDelimiter = SingleChar(v.Text, "field_delimiter") }),
-            new("quote_character", VType.String, v => d = d with { QuoteCharacter = SingleChar(v.Text, "quote_character") }),
         ]);
         return d;
     }
-
-    private static string SingleChar(string value, string field) =>
-        value.Length == 1 ? value : throw ElasticsearchException.IllegalArgument($"{field} must be a single character");
 
     /// <summary>Parses model_plot_config (ES <c>ModelPlotConfig</c>: <c>enabled</c> required).</summary>
     public static ModelPlotConfig ParseModelPlot(XContent x, JNode node)

@@ -291,7 +291,7 @@ public sealed class JobConfigParserTests
         Assert.Equal("x_content_parse_exception", e.Type);
         Assert.EndsWith("[job_details] failed to parse field [data_description]", e.Reason);
         Assert.EndsWith("[data_description] failed to parse field [time_format]", e.Cause!.Reason);
-        Assert.Equal("illegal_argument_exception", e.RootCause.Type);
+        Assert.Equal("status_exception", e.RootCause.Type);
         Assert.Equal($"Invalid Time format string '{format}'", e.RootCause.Reason);
     }
 
@@ -361,6 +361,17 @@ public sealed class JobConfigParserTests
         var format = Assert.Throws<Vigil.Engine.Errors.ElasticsearchException>(() => JobConfigParser.ValidateJob(Utf8(Q(
             "{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{'format':'wrong'}}"))));
         Assert.EndsWith("[data_description] failed to parse field [format]", format.Cause!.Reason);
+    }
+
+    [Fact]
+    public void Data_description_format_is_accepted_but_not_echoed()
+    {
+        var job = Create(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{'format':'DELIMITED','time_field':'t'}}"));
+        Assert.Contains(Q("'data_description':{'time_field':'t','time_format':'epoch_ms'}"), Write(job), StringComparison.Ordinal);
+        var e = CreateFails(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{'field_delimiter':','}}"));
+        Assert.EndsWith("[data_description] unknown field [field_delimiter]", e.RootCause.Reason, StringComparison.Ordinal);
+        var wrong = CreateFails(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{'format':'wrong'}}"));
+        Assert.Equal("No enum constant org.elasticsearch.xpack.core.ml.job.config.DataDescription.DataFormat.WRONG", wrong.RootCause.Reason);
     }
 
     [Fact]
