@@ -12,6 +12,8 @@ internal static class ConfigParsers
 {
     public const string ControlFieldName = ".";
 
+    private static readonly string[] RuleActions = ["skip_result", "skip_model_update", "force_time_shift"];
+
     private static readonly string[] CategorizationStopWords =
     [
         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
@@ -235,11 +237,21 @@ internal static class ConfigParsers
         [
             new("actions", VType.StringArray, v =>
             {
-                actions = [];
+                // Implementation note: ES keeps actions in an EnumSet, so duplicates collapse and the output
+                // follows the enum order skip_result, skip_model_update, force_time_shift.
+                var given = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var a in x.AsStringArray(v))
                 {
-                    actions.Add(ParseEnum(a, ["skip_result", "skip_model_update", "force_time_shift"],
-                        "org.elasticsearch.xpack.core.ml.job.config.RuleAction"));
+                    given.Add(ParseEnum(a, RuleActions, "org.elasticsearch.xpack.core.ml.job.config.RuleAction"));
+                }
+
+                actions = [];
+                foreach (var a in RuleActions)
+                {
+                    if (given.Contains(a))
+                    {
+                        actions.Add(a);
+                    }
                 }
             }),
             new("scope", VType.Object, v => scope = ParseScope(x, v)),
@@ -250,6 +262,19 @@ internal static class ConfigParsers
         if (strict && scope.Count == 0 && conditions.Count == 0)
         {
             throw Messages.BadRequest("Invalid detector rule: at least scope or a condition is required");
+        }
+
+        var forceShift = actions?.Contains("force_time_shift") == true;
+        if (strict && forceShift && shift is null)
+        {
+            // Unverified wording: ES's message constant could not be read.
+            throw Messages.BadRequest("Invalid detector rule: the force_time_shift action requires params.force_time_shift");
+        }
+
+        if (strict && !forceShift && shift is not null)
+        {
+            // Unverified wording: ES's message constant could not be read.
+            throw Messages.BadRequest("Invalid detector rule: params.force_time_shift requires the force_time_shift action");
         }
 
         return new DetectionRule
@@ -336,12 +361,37 @@ internal static class ConfigParsers
     private static long? ParseRuleParams(XContent x, JNode node)
     {
         long? amount = null;
-        x.ParseObject(node, "rule_params",
+        x.ParseObject(node, "params",
         [
             new("force_time_shift", VType.Object, v =>
             {
-                x.ParseObject(v, "force_time_shift", [new("time_shift_amount", VType.Number, a => amount = XContent.AsLong(a))]);
-                if (amount is null)
+                // ES parses this object leniently (unknown fields are ignored); time_shift_amount is required.
+                var found = false;
+                foreach (var p in v.Properties)
+                {
+                    if (p.Name == "time_shift_amount")
+                    {
+                        x.Current = p.Value.Start;
+                        if (p.Value.Kind is not (JKind.Number or JKind.String))
+                        {
+                            throw x.At(p.Value.Start, $"[force_time_shift_params] time_shift_amount doesn't support values of type: {p.Value.TokenName}");
+                        }
+
+                        try
+                        {
+                            amount = XContent.AsLong(p.Value);
+                        }
+                        catch (ElasticsearchException e)
+                        {
+                            throw x.At(p.Value.Start, "[force_time_shift_params] failed to parse field [time_shift_amount]", e);
+                        }
+
+                        found = true;
+                    }
+                }
+
+                x.Current = v.End;
+                if (!found)
                 {
                     throw ElasticsearchException.IllegalArgument("Required [time_shift_amount]");
                 }
