@@ -485,6 +485,7 @@ internal static class ConfigParsers
         return b.Build(strict);
     }
 
+    /// <summary>ES <c>CategorizationAnalyzerConfig.buildFromXContentFragment</c> (strict) and <c>Builder.build</c>.</summary>
     private static CategorizationAnalyzer ParseAnalyzer(JNode node)
     {
         if (node.Kind == JKind.String)
@@ -492,41 +493,88 @@ internal static class ConfigParsers
             return new CategorizationAnalyzer(node.Text, null);
         }
 
-        var hasTokenizer = false;
+        var charFilters = new List<JNode>();
+        var tokenFilters = new List<JNode>();
+        JNode? tokenizer = null;
         foreach (var p in node.Properties)
         {
-            switch (p.Name)
+            if (p.Name == "char_filter" && p.Value.Kind == JKind.Array)
             {
-                case "tokenizer":
-                    if (p.Value.Kind is not (JKind.String or JKind.Object))
-                    {
-                        throw ElasticsearchException.IllegalArgument(
-                            $"[tokenizer] in [categorization_analyzer] must be a string or an object");
-                    }
-
-                    hasTokenizer = true;
-                    break;
-                case "char_filter" or "filter":
-                    if (p.Value.Kind is not (JKind.Array or JKind.String or JKind.Object))
-                    {
-                        throw ElasticsearchException.IllegalArgument(
-                            $"[{p.Name}] in [categorization_analyzer] must be an array of strings or objects");
-                    }
-
-                    break;
-                default:
+                AddElements(p.Name, p.Value, "char_filter", charFilters);
+            }
+            else if (p.Name == "tokenizer")
+            {
+                if (p.Value.Kind is not (JKind.String or JKind.Object))
+                {
                     throw ElasticsearchException.IllegalArgument(
-                        $"Parameter [{p.Name}] in [categorization_analyzer] is unknown or of the wrong type [{p.Value.TokenName}]");
+                        $"[tokenizer] in [categorization_analyzer] should be tokenizer's name or settings [{p.Value.TokenName}]");
+                }
+
+                tokenizer = p.Value;
+            }
+            else if (p.Name == "filter" && p.Value.Kind == JKind.Array)
+            {
+                AddElements(p.Name, p.Value, "token_filter", tokenFilters);
+            }
+            else
+            {
+                throw ElasticsearchException.IllegalArgument(
+                    $"Parameter [{p.Name}] in [categorization_analyzer] is unknown or of the wrong type [{p.Value.TokenName}]");
             }
         }
 
-        if (!hasTokenizer)
+        if (tokenizer is null)
         {
             throw ElasticsearchException.IllegalArgument(
                 "categorization_analyzer that is not a global analyzer must specify a [tokenizer] field");
         }
 
-        return new CategorizationAnalyzer(null, node.ToJson());
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            if (charFilters.Count > 0)
+            {
+                w.WriteStartArray("char_filter");
+                foreach (var c in charFilters)
+                {
+                    JavaMapOrder.WriteAsHashMap(w, c);
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WritePropertyName("tokenizer");
+            JavaMapOrder.WriteAsHashMap(w, tokenizer);
+            if (tokenFilters.Count > 0)
+            {
+                w.WriteStartArray("filter");
+                foreach (var f in tokenFilters)
+                {
+                    JavaMapOrder.WriteAsHashMap(w, f);
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        }
+
+        return new CategorizationAnalyzer(null, System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    private static void AddElements(string field, JNode array, string kind, List<JNode> into)
+    {
+        foreach (var item in array.Items)
+        {
+            if (item.Kind is not (JKind.String or JKind.Object))
+            {
+                throw ElasticsearchException.IllegalArgument(
+                    $"[{field}] in [categorization_analyzer] array element should contain {kind}'s name or settings [{item.TokenName}]");
+            }
+
+            into.Add(item);
+        }
     }
 
     internal static PerPartitionCategorization ParsePerPartition(XContent x, JNode node)
@@ -561,9 +609,10 @@ internal static class ConfigParsers
             w.WriteStringValue("first_non_blank_line");
             foreach (var f in filters)
             {
+                // Java HashMap order of {type, pattern}: pattern comes first.
                 w.WriteStartObject();
-                w.WriteString("type", "pattern_replace");
                 w.WriteString("pattern", f);
+                w.WriteString("type", "pattern_replace");
                 w.WriteEndObject();
             }
 

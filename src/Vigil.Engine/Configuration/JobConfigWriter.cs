@@ -62,10 +62,10 @@ public static class JobConfigWriter
         }
         else if (job.CustomSettings is not null)
         {
-            // Implementation note: ES drops the generated created_by entry when exclude_generated is set.
+            // Implementation note: ES copies custom_settings into a HashMap without the generated created_by entry.
             var settings = JNode.Parse(System.Text.Encoding.UTF8.GetBytes(job.CustomSettings));
             writer.WriteStartObject("custom_settings");
-            foreach (var p in settings.Properties)
+            foreach (var p in JavaMapOrder.Order(settings.Properties))
             {
                 if (p.Name == "created_by")
                 {

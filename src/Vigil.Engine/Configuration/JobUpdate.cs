@@ -101,7 +101,8 @@ public sealed class JobUpdate
             new("daily_model_snapshot_retention_after_days", VType.Number, v => daily = XContent.AsLong(v)),
             new("categorization_filters", VType.StringArray, v => filters = x.AsStringArray(v)),
             new("per_partition_categorization", VType.Object, v => perPartition = ConfigParsers.ParsePerPartition(x, v)),
-            new("custom_settings", VType.Object, v => customSettings = v.ToJson()),
+            // ES reads the update's custom_settings with map(), i.e. into HashMaps.
+            new("custom_settings", VType.Object, v => customSettings = JavaMapOrder.ToHashMapJson(v)),
             new("allow_lazy_open", VType.Boolean, v => lazy = XContent.AsBool(v)),
             new("model_prune_window", VType.String, v => pruneWindow = TimeValue.Parse(v.Text, "model_prune_window")),
         ]);
