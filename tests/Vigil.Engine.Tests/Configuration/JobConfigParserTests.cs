@@ -208,7 +208,7 @@ public sealed class JobConfigParserTests
         // The parser is still on the bad value when both wrappers are created, so both report its column.
         Assert.Equal("[1:35] [analysis_config] failed to parse field [bucket_span]", e.Cause!.Reason);
         Assert.Equal("[1:35] [job_details] failed to parse field [analysis_config]", e.Reason);
-        Assert.Equal("parse_exception", e.RootCause.Type);
+        Assert.Equal("illegal_argument_exception", e.RootCause.Type);
         Assert.Equal("failed to parse setting [bucket_span] with value [8w] as a time value: unit is missing or unrecognized", e.RootCause.Reason);
     }
 
