@@ -453,15 +453,26 @@ internal static class ConfigParsers
     public static AnalysisConfig ParseAnalysisConfig(XContent x, JNode node, bool strict)
     {
         var b = new AnalysisConfigBuilder();
+
+        // Implementation note: analysis_config is a ConstructingObjectParser whose constructor argument is
+        // detectors. Consumers of fields that come before detectors are queued and run (last first) once detectors
+        // has been read; only the duration fields can fail there.
+        var built = false;
+        var queued = new List<(string Name, JNode Value, Action<JNode> Apply)>();
+        void Defer(string name, JNode value, Action<JNode> apply)
+        {
+            if (built)
+            {
+                apply(value);
+            }
+            else
+            {
+                queued.Add((name, value, apply));
+            }
+        }
+
         x.ParseObject(node, "analysis_config",
         [
-            new("bucket_span", VType.String, v => b.BucketSpan = TimeValue.Parse(v.Text, "bucket_span")),
-            new("categorization_field_name", VType.String, v => b.CategorizationFieldName = v.Text),
-            new("categorization_filters", VType.StringArray, v => b.CategorizationFilters = x.AsStringArray(v)),
-            new("categorization_analyzer", VType.ObjectOrString, v => b.CategorizationAnalyzer = ParseAnalyzer(v)),
-            new("per_partition_categorization", VType.Object, v => b.PerPartition = ParsePerPartition(x, v)),
-            new("latency", VType.String, v => b.Latency = TimeValue.Parse(v.Text, "latency")),
-            new("summary_count_field_name", VType.String, v => b.SummaryCountFieldName = v.Text),
             new("detectors", VType.ObjectArray, v =>
             {
                 var detectors = x.ParseObjectArray(v, d => ParseDetector(x, d, strict));
@@ -471,10 +482,20 @@ internal static class ConfigParsers
                 }
 
                 b.Detectors = detectors;
+                built = true;
+                x.RunQueued("analysis_config", queued);
             }),
+            new("bucket_span", VType.String, v => Defer("bucket_span", v, n => b.BucketSpan = TimeValue.Parse(n.Text, "bucket_span"))),
+            new("categorization_field_name", VType.String, v => b.CategorizationFieldName = v.Text),
+            new("categorization_filters", VType.StringArray, v => b.CategorizationFilters = x.AsStringArray(v)),
+            new("categorization_analyzer", VType.ObjectOrString, v => b.CategorizationAnalyzer = ParseAnalyzer(v)),
+            new("per_partition_categorization", VType.Object, v => b.PerPartition = ParsePerPartition(x, v)),
+            new("latency", VType.String, v => Defer("latency", v, n => b.Latency = TimeValue.Parse(n.Text, "latency"))),
+            new("summary_count_field_name", VType.String, v => b.SummaryCountFieldName = v.Text),
             new("influencers", VType.StringArray, v => b.Influencers = x.AsStringArray(v)),
             new("multivariate_by_fields", VType.Boolean, v => b.MultivariateByFields = XContent.AsBool(v)),
-            new("model_prune_window", VType.String, v => b.ModelPruneWindow = TimeValue.Parse(v.Text, "model_prune_window")),
+            new("model_prune_window", VType.String,
+                v => Defer("model_prune_window", v, n => b.ModelPruneWindow = TimeValue.Parse(n.Text, "model_prune_window"))),
         ]);
         if (b.Detectors is null)
         {

@@ -205,11 +205,25 @@ public sealed class JobConfigParserTests
     public void ParseForCreate_bad_duration_is_failed_to_parse_field()
     {
         var e = CreateFails(Q("{'analysis_config':{'bucket_span':'8w','detectors':[{'function':'count'}]},'data_description':{}}"));
-        // The parser is still on the bad value when both wrappers are created, so both report its column.
-        Assert.Equal("[1:35] [analysis_config] failed to parse field [bucket_span]", e.Cause!.Reason);
-        Assert.Equal("[1:35] [job_details] failed to parse field [analysis_config]", e.Reason);
+        // bucket_span comes before detectors, so its consumer is queued and runs once detectors is read: the
+        // outer wrappers are located at the end of the detectors array, the inner ones at the bad value.
+        var body = Q("{'analysis_config':{'bucket_span':'8w','detectors':[{'function':'count'}]},'data_description':{}}");
+        var arrayEnd = body.IndexOf("}]", StringComparison.Ordinal) + 2;
+        Assert.Equal($"[1:{arrayEnd}] [job_details] failed to parse field [analysis_config]", e.Reason);
+        Assert.Equal($"[1:{arrayEnd}] [analysis_config] failed to parse field [detectors]", e.Cause!.Reason);
+        Assert.Equal("[1:35] failed to build [analysis_config] after last required field arrived", e.Cause.Cause!.Reason);
+        Assert.Equal("[1:35] [analysis_config] failed to parse field [bucket_span]", e.Cause.Cause.Cause!.Reason);
         Assert.Equal("illegal_argument_exception", e.RootCause.Type);
         Assert.Equal("failed to parse setting [bucket_span] with value [8w] as a time value: unit is missing or unrecognized", e.RootCause.Reason);
+    }
+
+    [Fact]
+    public void ParseForCreate_bad_duration_after_detectors_is_wrapped_directly()
+    {
+        var e = CreateFails(Q("{'analysis_config':{'detectors':[{'function':'count'}],'bucket_span':'8w'},'data_description':{}}"));
+        Assert.Equal("[1:70] [job_details] failed to parse field [analysis_config]", e.Reason);
+        Assert.Equal("[1:70] [analysis_config] failed to parse field [bucket_span]", e.Cause!.Reason);
+        Assert.Equal("illegal_argument_exception", e.RootCause.Type);
     }
 
     [Fact]

@@ -85,9 +85,16 @@ public sealed class JobUpdateTests
     [Fact]
     public void Update_with_unparsable_duration_fails_to_parse_field()
     {
+        // job_update is a ConstructingObjectParser: the consumer runs when the object is built.
         var e = Assert.Throws<ElasticsearchException>(() => Parse("{'model_prune_window':'8w'}"));
         Assert.Equal("x_content_parse_exception", e.Type);
-        Assert.Equal("[1:23] [job_update] failed to parse field [model_prune_window]", e.Reason);
+        Assert.Equal("[1:23] failed to build [job_update] after last required field arrived", e.Reason);
+        Assert.Equal("[1:23] [job_update] failed to parse field [model_prune_window]", e.Cause!.Reason);
+        Assert.Equal("illegal_argument_exception", e.RootCause.Type);
+
+        var withId = Assert.Throws<ElasticsearchException>(() => Parse("{'model_prune_window':'8w','job_id':'x'}"));
+        Assert.Equal("[1:37] [job_update] failed to parse field [job_id]", withId.Reason);
+        Assert.Equal("[1:23] failed to build [job_update] after last required field arrived", withId.Cause!.Reason);
     }
 
     [Fact]
