@@ -43,5 +43,15 @@ public sealed class ModelMemoryEstimatorTests
         Assert.Equal("field_name must be set when the 'mean' function is used", e.RootCause.Reason);
         var missing = Assert.Throws<ElasticsearchException>(() => ModelMemoryEstimator.Estimate(Utf8("{}")));
         Assert.Equal("action_request_validation_exception", missing.Type);
+        Assert.Equal("Validation Failed: 1: [analysis_config] was not specified;", missing.Reason);
+
+        var negative = Assert.Throws<ElasticsearchException>(() => ModelMemoryEstimator.Estimate(Utf8(Q(
+            "{'analysis_config':{'detectors':[{'function':'count'}]},'overall_cardinality':{'a':-5}}"))));
+        Assert.Equal("[1:84] [cluster:admin/xpack/ml/job/estimate_model_memory] failed to parse field [overall_cardinality]", negative.Reason);
+        Assert.Equal("status_exception", negative.RootCause.Type);
+        Assert.Equal("[overall_cardinality] contained negative cardinality [-5]", negative.RootCause.Reason);
+
+        var unknown = Assert.Throws<ElasticsearchException>(() => ModelMemoryEstimator.Estimate(Utf8(Q("{'analysis':{}}"))));
+        Assert.Equal("[1:2] [cluster:admin/xpack/ml/job/estimate_model_memory] unknown field [analysis] did you mean [analysis_config]?", unknown.Reason);
     }
 }
