@@ -64,7 +64,10 @@ public sealed class JobIdTests
         Assert.Equal("No known job with id 'a,b'", two.Reason);
 
         Assert.Empty(JobIdExpression.Resolve("_all", [], allowNoMatch: true));
-        Assert.Throws<ElasticsearchException>(() => JobIdExpression.Resolve("_all", [], allowNoMatch: false));
+        Assert.Equal("No known job with id '*'", Assert.Throws<ElasticsearchException>(() => JobIdExpression.Resolve("_all", [], allowNoMatch: false)).Reason);
+        Assert.Equal("No known job with id '_all'", Assert.Throws<ElasticsearchException>(() => JobIdExpression.Resolve("jobs-bar-1,_all", Jobs, allowNoMatch: true)).Reason);
+        Assert.True(JobIdExpression.IsAll(" , "));
+        Assert.False(JobIdExpression.IsAll("a,*"));
     }
 
     [Theory]
