@@ -73,6 +73,7 @@ internal sealed class AnalysisConfigBuilder
     private void Validate()
     {
         CheckPositiveWholeSeconds(BucketSpan, "bucket_span");
+        VerifyModelPruneWindow();
         if (Latency is { } latency)
         {
             CheckNonNegativeWholeSeconds(latency, "latency");
@@ -105,7 +106,6 @@ internal sealed class AnalysisConfigBuilder
         }
 
         VerifyNestedFieldNames();
-        VerifyModelPruneWindow();
     }
 
     /// <summary>ES <c>TimeUtils.checkPositiveMultiple(value, SECONDS, field)</c>.</summary>
@@ -212,7 +212,7 @@ internal sealed class AnalysisConfigBuilder
 
         if (CategorizationFieldName is null)
         {
-            throw Messages.BadRequest("categorization_field_name must be set when per_partition_categorization is enabled");
+            throw Messages.BadRequest("categorization_field_name must be set when per-partition categorization is enabled");
         }
 
         string? single = null;
@@ -225,13 +225,13 @@ internal sealed class AnalysisConfigBuilder
                 if (d.PartitionFieldName == AnalysisConfig.MlCategoryField)
                 {
                     throw Messages.BadRequest(
-                        "mlcategory cannot be used as a partition_field_name when per_partition_categorization is enabled");
+                        "mlcategory cannot be used as a partition_field_name when per-partition categorization is enabled");
                 }
 
                 if (d.PartitionFieldName is null)
                 {
                     throw Messages.BadRequest(
-                        "partition_field_name must be set for detectors that reference mlcategory when per_partition_categorization is enabled");
+                        "partition_field_name must be set for detectors that reference mlcategory when per-partition categorization is enabled");
                 }
             }
 
@@ -240,7 +240,7 @@ internal sealed class AnalysisConfigBuilder
                 if (single is not null && single != partition)
                 {
                     throw Messages.BadRequest(
-                        $"partition_field_name cannot vary between detectors when per_partition_categorization is enabled: [{single}] and [{partition}] are used");
+                        $"partition_field_name cannot vary between detectors when per-partition categorization is enabled: [{single}] and [{partition}] are used");
                 }
 
                 single = partition;
@@ -288,13 +288,13 @@ internal sealed class AnalysisConfigBuilder
         if (windowSeconds % spanSeconds != 0)
         {
             throw Messages.BadRequest(
-                $"model_prune_window [{window.ToStringRep()}] must be a multiple of bucket_span [{BucketSpan.ToStringRep()}]");
+                $"model_prune_window [{window}] must be a multiple of bucket_span [{BucketSpan}]");
         }
 
         if (windowSeconds / spanSeconds < 2)
         {
             throw Messages.BadRequest(
-                $"model_prune_window [{window.ToStringRep()}] must be at least 2 times greater than bucket_span [{BucketSpan.ToStringRep()}]");
+                $"model_prune_window [{window}] must be at least 2 times greater than bucket_span [{BucketSpan}]");
         }
     }
 }

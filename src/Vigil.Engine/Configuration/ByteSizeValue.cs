@@ -9,7 +9,7 @@ namespace Vigil.Engine.Configuration;
 /// <remarks>
 /// Implementation note: mirrors <c>ByteSizeValue.parseBytesSizeValue</c>: case-insensitive suffixes
 /// <c>b</c>, <c>k/kb</c>, <c>m/mb</c>, <c>g/gb</c>, <c>t/tb</c>, <c>p/pb</c> with powers of 1024, bare <c>0</c> and
-/// <c>-1</c>; fractional amounts are accepted and truncated to whole bytes. <see cref="ToString"/> is ES's
+/// <c>-1</c>; decimal amounts with up to two places are rounded up to whole bytes (ES 8). <see cref="ToString"/> is ES's
 /// human-readable form with one decimal (<c>10240mb</c> prints <c>10gb</c>).
 /// </remarks>
 public readonly struct ByteSizeValue : IEquatable<ByteSizeValue>
@@ -34,47 +34,89 @@ public readonly struct ByteSizeValue : IEquatable<ByteSizeValue>
     public static ByteSizeValue Parse(string value, string settingName)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var normalized = value.ToLowerInvariant().Trim();
-        long multiplier;
-        int suffix;
-        if (normalized.EndsWith("kb", StringComparison.Ordinal)) { multiplier = 1L << 10; suffix = 2; }
-        else if (normalized.EndsWith('k')) { multiplier = 1L << 10; suffix = 1; }
-        else if (normalized.EndsWith("mb", StringComparison.Ordinal)) { multiplier = 1L << 20; suffix = 2; }
-        else if (normalized.EndsWith('m')) { multiplier = 1L << 20; suffix = 1; }
-        else if (normalized.EndsWith("gb", StringComparison.Ordinal)) { multiplier = 1L << 30; suffix = 2; }
-        else if (normalized.EndsWith('g')) { multiplier = 1L << 30; suffix = 1; }
-        else if (normalized.EndsWith("tb", StringComparison.Ordinal)) { multiplier = 1L << 40; suffix = 2; }
-        else if (normalized.EndsWith('t')) { multiplier = 1L << 40; suffix = 1; }
-        else if (normalized.EndsWith("pb", StringComparison.Ordinal)) { multiplier = 1L << 50; suffix = 2; }
-        else if (normalized.EndsWith('p')) { multiplier = 1L << 50; suffix = 1; }
-        else if (normalized.EndsWith('b')) { multiplier = 1; suffix = 1; }
-        else if (normalized is "-1") { return new ByteSizeValue(-1); }
-        else if (normalized is "0") { return new ByteSizeValue(0); }
-        else
+        switch (value)
         {
-            throw ElasticsearchException.Parse(
-                $"failed to parse setting [{settingName}] with value [{value}] as a size in bytes: unit is missing or unrecognized");
+            case "0" or "0b" or "0B":
+                return new ByteSizeValue(0);
+            case "1b" or "1B":
+                return new ByteSizeValue(1);
+            case "-1" or "-1b" or "-1B":
+                return new ByteSizeValue(-1);
         }
 
-        var number = normalized[..^suffix].Trim();
-        if (long.TryParse(number, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole))
+        var lower = value.ToLowerInvariant().Trim();
+        (string Suffix, long Unit)[] units =
+        [
+            ("k", 1L << 10), ("kb", 1L << 10), ("m", 1L << 20), ("mb", 1L << 20), ("g", 1L << 30), ("gb", 1L << 30),
+            ("t", 1L << 40), ("tb", 1L << 40), ("p", 1L << 50), ("pb", 1L << 50),
+        ];
+        foreach (var (suffix, unit) in units)
         {
-            if (whole < 0 && !(whole == -1 && multiplier == 1))
+            if (lower.EndsWith(suffix, StringComparison.Ordinal))
             {
-                throw ElasticsearchException.Parse(
-                    $"failed to parse setting [{settingName}] with value [{value}] as a size in bytes");
+                return ParseWithUnit(value, lower[..^suffix.Length].Trim(), unit, settingName);
+            }
+        }
+
+        if (lower.EndsWith('b'))
+        {
+            var digits = lower[..^1].Trim();
+            if (!long.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var bytes))
+            {
+                throw ElasticsearchException.Parse($"failed to parse setting [{settingName}] with value [{value}]");
             }
 
-            return new ByteSizeValue(whole > long.MaxValue / multiplier ? long.MaxValue : whole * multiplier);
+            if (bytes < -1)
+            {
+                throw ElasticsearchException.Parse($"failed to parse setting [{settingName}] with value [{value}] as a size in bytes");
+            }
+
+            return new ByteSizeValue(bytes);
         }
 
-        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction) && fraction >= 0)
+        throw ElasticsearchException.Parse(
+            $"failed to parse setting [{settingName}] with value [{value}] as a size in bytes: unit is missing or unrecognized");
+    }
+
+    /// <summary>
+    /// Implementation note: ES 8 accepts whole amounts and decimals with at most two places, rounding the bytes up;
+    /// negative amounts and overflow are refused.
+    /// </summary>
+    private static ByteSizeValue ParseWithUnit(string value, string number, long unit, string settingName)
+    {
+        if (long.TryParse(number, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole))
         {
-            var bytes = fraction * multiplier;
-            return new ByteSizeValue(bytes >= long.MaxValue ? long.MaxValue : (long)bytes);
+            if (whole < 0 || whole > long.MaxValue / unit)
+            {
+                throw ElasticsearchException.Parse($"failed to parse setting [{settingName}] with value [{value}] as a size in bytes");
+            }
+
+            return new ByteSizeValue(whole * unit);
         }
 
-        throw ElasticsearchException.Parse($"failed to parse [{value}]");
+        if (!decimal.TryParse(number, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                CultureInfo.InvariantCulture, out var d))
+        {
+            throw ElasticsearchException.Parse($"failed to parse setting [{settingName}] with value [{value}]");
+        }
+
+        if (d < 0)
+        {
+            throw ElasticsearchException.Parse($"failed to parse setting [{settingName}] with value [{value}]");
+        }
+
+        if (d.Scale > 2)
+        {
+            throw ElasticsearchException.Parse($"failed to parse setting [{settingName}] with more than two decimals in value [{value}]");
+        }
+
+        var bytes = decimal.Ceiling(d * unit);
+        if (bytes > long.MaxValue)
+        {
+            throw ElasticsearchException.Parse($"failed to parse setting [{settingName}] with value beyond {long.MaxValue}: [{value}]");
+        }
+
+        return new ByteSizeValue((long)bytes);
     }
 
     /// <summary>ES's human-readable form: the largest unit of at least one, one decimal at most (<c>9gb</c>, <c>1.5mb</c>).</summary>

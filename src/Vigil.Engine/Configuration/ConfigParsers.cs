@@ -12,6 +12,8 @@ internal static class ConfigParsers
 {
     public const string ControlFieldName = ".";
 
+    private static readonly string[] RuleActions = ["skip_result", "skip_model_update", "force_time_shift"];
+
     private static readonly string[] CategorizationStopWords =
     [
         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
@@ -235,11 +237,21 @@ internal static class ConfigParsers
         [
             new("actions", VType.StringArray, v =>
             {
-                actions = [];
+                // Implementation note: ES keeps actions in an EnumSet, so duplicates collapse and the output
+                // follows the enum order skip_result, skip_model_update, force_time_shift.
+                var given = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var a in x.AsStringArray(v))
                 {
-                    actions.Add(ParseEnum(a, ["skip_result", "skip_model_update", "force_time_shift"],
-                        "org.elasticsearch.xpack.core.ml.job.config.RuleAction"));
+                    given.Add(ParseEnum(a, RuleActions, "org.elasticsearch.xpack.core.ml.job.config.RuleAction"));
+                }
+
+                actions = [];
+                foreach (var a in RuleActions)
+                {
+                    if (given.Contains(a))
+                    {
+                        actions.Add(a);
+                    }
                 }
             }),
             new("scope", VType.Object, v => scope = ParseScope(x, v)),
@@ -250,6 +262,19 @@ internal static class ConfigParsers
         if (strict && scope.Count == 0 && conditions.Count == 0)
         {
             throw Messages.BadRequest("Invalid detector rule: at least scope or a condition is required");
+        }
+
+        var forceShift = actions?.Contains("force_time_shift") == true;
+        if (strict && forceShift && shift is null)
+        {
+            // Unverified wording: ES's message constant could not be read.
+            throw Messages.BadRequest("Invalid detector rule: the force_time_shift action requires params.force_time_shift");
+        }
+
+        if (strict && !forceShift && shift is not null)
+        {
+            // Unverified wording: ES's message constant could not be read.
+            throw Messages.BadRequest("Invalid detector rule: params.force_time_shift requires the force_time_shift action");
         }
 
         return new DetectionRule
@@ -336,12 +361,37 @@ internal static class ConfigParsers
     private static long? ParseRuleParams(XContent x, JNode node)
     {
         long? amount = null;
-        x.ParseObject(node, "rule_params",
+        x.ParseObject(node, "params",
         [
             new("force_time_shift", VType.Object, v =>
             {
-                x.ParseObject(v, "force_time_shift", [new("time_shift_amount", VType.Number, a => amount = XContent.AsLong(a))]);
-                if (amount is null)
+                // ES parses this object leniently (unknown fields are ignored); time_shift_amount is required.
+                var found = false;
+                foreach (var p in v.Properties)
+                {
+                    if (p.Name == "time_shift_amount")
+                    {
+                        x.Current = p.Value.Start;
+                        if (p.Value.Kind is not (JKind.Number or JKind.String))
+                        {
+                            throw x.At(p.Value.Start, $"[force_time_shift_params] time_shift_amount doesn't support values of type: {p.Value.TokenName}");
+                        }
+
+                        try
+                        {
+                            amount = XContent.AsLong(p.Value);
+                        }
+                        catch (ElasticsearchException e)
+                        {
+                            throw x.At(p.Value.Start, "[force_time_shift_params] failed to parse field [time_shift_amount]", e);
+                        }
+
+                        found = true;
+                    }
+                }
+
+                x.Current = v.End;
+                if (!found)
                 {
                     throw ElasticsearchException.IllegalArgument("Required [time_shift_amount]");
                 }
@@ -403,15 +453,26 @@ internal static class ConfigParsers
     public static AnalysisConfig ParseAnalysisConfig(XContent x, JNode node, bool strict)
     {
         var b = new AnalysisConfigBuilder();
+
+        // Implementation note: analysis_config is a ConstructingObjectParser whose constructor argument is
+        // detectors. Consumers of fields that come before detectors are queued and run (last first) once detectors
+        // has been read; only the duration fields can fail there.
+        var built = false;
+        var queued = new List<(string Name, JNode Value, Action<JNode> Apply)>();
+        void Defer(string name, JNode value, Action<JNode> apply)
+        {
+            if (built)
+            {
+                apply(value);
+            }
+            else
+            {
+                queued.Add((name, value, apply));
+            }
+        }
+
         x.ParseObject(node, "analysis_config",
         [
-            new("bucket_span", VType.String, v => b.BucketSpan = TimeValue.Parse(v.Text, "bucket_span")),
-            new("categorization_field_name", VType.String, v => b.CategorizationFieldName = v.Text),
-            new("categorization_filters", VType.StringArray, v => b.CategorizationFilters = x.AsStringArray(v)),
-            new("categorization_analyzer", VType.ObjectOrString, v => b.CategorizationAnalyzer = ParseAnalyzer(v)),
-            new("per_partition_categorization", VType.Object, v => b.PerPartition = ParsePerPartition(x, v)),
-            new("latency", VType.String, v => b.Latency = TimeValue.Parse(v.Text, "latency")),
-            new("summary_count_field_name", VType.String, v => b.SummaryCountFieldName = v.Text),
             new("detectors", VType.ObjectArray, v =>
             {
                 var detectors = x.ParseObjectArray(v, d => ParseDetector(x, d, strict));
@@ -421,14 +482,31 @@ internal static class ConfigParsers
                 }
 
                 b.Detectors = detectors;
+                built = true;
+                x.RunQueued("analysis_config", queued);
             }),
+            new("bucket_span", VType.String, v => Defer("bucket_span", v, n => b.BucketSpan = TimeValue.Parse(n.Text, "bucket_span"))),
+            new("categorization_field_name", VType.String, v => b.CategorizationFieldName = v.Text),
+            new("categorization_filters", VType.StringArray, v => b.CategorizationFilters = x.AsStringArray(v)),
+            new("categorization_analyzer", VType.ObjectOrString, v => b.CategorizationAnalyzer = ParseAnalyzer(v)),
+            new("per_partition_categorization", VType.Object, v => b.PerPartition = ParsePerPartition(x, v)),
+            new("latency", VType.String, v => Defer("latency", v, n => b.Latency = TimeValue.Parse(n.Text, "latency"))),
+            new("summary_count_field_name", VType.String, v => b.SummaryCountFieldName = v.Text),
             new("influencers", VType.StringArray, v => b.Influencers = x.AsStringArray(v)),
             new("multivariate_by_fields", VType.Boolean, v => b.MultivariateByFields = XContent.AsBool(v)),
-            new("model_prune_window", VType.String, v => b.ModelPruneWindow = TimeValue.Parse(v.Text, "model_prune_window")),
+            new("model_prune_window", VType.String,
+                v => Defer("model_prune_window", v, n => b.ModelPruneWindow = TimeValue.Parse(n.Text, "model_prune_window"))),
         ]);
+        if (b.Detectors is null)
+        {
+            // analysis_config is a ConstructingObjectParser whose only required argument is detectors.
+            throw ElasticsearchException.IllegalArgument("Required [detectors]");
+        }
+
         return b.Build(strict);
     }
 
+    /// <summary>ES <c>CategorizationAnalyzerConfig.buildFromXContentFragment</c> (strict) and <c>Builder.build</c>.</summary>
     private static CategorizationAnalyzer ParseAnalyzer(JNode node)
     {
         if (node.Kind == JKind.String)
@@ -436,41 +514,88 @@ internal static class ConfigParsers
             return new CategorizationAnalyzer(node.Text, null);
         }
 
-        var hasTokenizer = false;
+        var charFilters = new List<JNode>();
+        var tokenFilters = new List<JNode>();
+        JNode? tokenizer = null;
         foreach (var p in node.Properties)
         {
-            switch (p.Name)
+            if (p.Name == "char_filter" && p.Value.Kind == JKind.Array)
             {
-                case "tokenizer":
-                    if (p.Value.Kind is not (JKind.String or JKind.Object))
-                    {
-                        throw ElasticsearchException.IllegalArgument(
-                            $"[tokenizer] in [categorization_analyzer] must be a string or an object");
-                    }
-
-                    hasTokenizer = true;
-                    break;
-                case "char_filter" or "filter":
-                    if (p.Value.Kind is not (JKind.Array or JKind.String or JKind.Object))
-                    {
-                        throw ElasticsearchException.IllegalArgument(
-                            $"[{p.Name}] in [categorization_analyzer] must be an array of strings or objects");
-                    }
-
-                    break;
-                default:
+                AddElements(p.Name, p.Value, "char_filter", charFilters);
+            }
+            else if (p.Name == "tokenizer")
+            {
+                if (p.Value.Kind is not (JKind.String or JKind.Object))
+                {
                     throw ElasticsearchException.IllegalArgument(
-                        $"Parameter [{p.Name}] in [categorization_analyzer] is unknown or of the wrong type [{p.Value.TokenName}]");
+                        $"[tokenizer] in [categorization_analyzer] should be tokenizer's name or settings [{p.Value.TokenName}]");
+                }
+
+                tokenizer = p.Value;
+            }
+            else if (p.Name == "filter" && p.Value.Kind == JKind.Array)
+            {
+                AddElements(p.Name, p.Value, "token_filter", tokenFilters);
+            }
+            else
+            {
+                throw ElasticsearchException.IllegalArgument(
+                    $"Parameter [{p.Name}] in [categorization_analyzer] is unknown or of the wrong type [{p.Value.TokenName}]");
             }
         }
 
-        if (!hasTokenizer)
+        if (tokenizer is null)
         {
             throw ElasticsearchException.IllegalArgument(
                 "categorization_analyzer that is not a global analyzer must specify a [tokenizer] field");
         }
 
-        return new CategorizationAnalyzer(null, node.ToJson());
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            if (charFilters.Count > 0)
+            {
+                w.WriteStartArray("char_filter");
+                foreach (var c in charFilters)
+                {
+                    JavaMapOrder.WriteAsHashMap(w, c);
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WritePropertyName("tokenizer");
+            JavaMapOrder.WriteAsHashMap(w, tokenizer);
+            if (tokenFilters.Count > 0)
+            {
+                w.WriteStartArray("filter");
+                foreach (var f in tokenFilters)
+                {
+                    JavaMapOrder.WriteAsHashMap(w, f);
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        }
+
+        return new CategorizationAnalyzer(null, System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    private static void AddElements(string field, JNode array, string kind, List<JNode> into)
+    {
+        foreach (var item in array.Items)
+        {
+            if (item.Kind is not (JKind.String or JKind.Object))
+            {
+                throw ElasticsearchException.IllegalArgument(
+                    $"[{field}] in [categorization_analyzer] array element should contain {kind}'s name or settings [{item.TokenName}]");
+            }
+
+            into.Add(item);
+        }
     }
 
     internal static PerPartitionCategorization ParsePerPartition(XContent x, JNode node)
@@ -505,9 +630,10 @@ internal static class ConfigParsers
             w.WriteStringValue("first_non_blank_line");
             foreach (var f in filters)
             {
+                // Java HashMap order of {type, pattern}: pattern comes first.
                 w.WriteStartObject();
-                w.WriteString("type", "pattern_replace");
                 w.WriteString("pattern", f);
+                w.WriteString("type", "pattern_replace");
                 w.WriteEndObject();
             }
 
@@ -572,29 +698,21 @@ internal static class ConfigParsers
         var d = new DataDescription();
         x.ParseObject(node, "data_description",
         [
-            new("format", VType.String, v => d = d with
-            {
-                Format = ParseEnum(v.Text, ["xcontent", "delimited"],
-                    "org.elasticsearch.xpack.core.ml.job.config.DataDescription.DataFormat"),
-            }),
+            new("format", VType.String, v => ParseEnum(v.Text.Equals("delimited", StringComparison.OrdinalIgnoreCase) ? "xcontent" : v.Text,
+                ["xcontent"], "org.elasticsearch.xpack.core.ml.job.config.DataDescription.DataFormat")),
             new("time_field", VType.String, v => d = d with { TimeField = v.Text }),
             new("time_format", VType.String, v =>
             {
                 if (!TimeFormatValidator.IsValid(v.Text))
                 {
-                    throw ElasticsearchException.IllegalArgument($"Invalid Time format string '{v.Text}'");
+                    throw Messages.BadRequest($"Invalid Time format string '{v.Text}'");
                 }
 
                 d = d with { TimeFormat = v.Text };
             }),
-            new("field_delimiter", VType.String, v => d = d with { FieldDelimiter = SingleChar(v.Text, "field_delimiter") }),
-            new("quote_character", VType.String, v => d = d with { QuoteCharacter = SingleChar(v.Text, "quote_character") }),
         ]);
         return d;
     }
-
-    private static string SingleChar(string value, string field) =>
-        value.Length == 1 ? value : throw ElasticsearchException.IllegalArgument($"{field} must be a single character");
 
     /// <summary>Parses model_plot_config (ES <c>ModelPlotConfig</c>: <c>enabled</c> required).</summary>
     public static ModelPlotConfig ParseModelPlot(XContent x, JNode node)

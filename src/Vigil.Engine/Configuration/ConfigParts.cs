@@ -13,17 +13,9 @@ public sealed record AnalysisLimits(long? ModelMemoryLimitMb, long? Categorizati
 /// <summary>How input documents are described (ES <c>DataDescription</c>).</summary>
 /// <param name="TimeField">Name of the time field (default <c>time</c>).</param>
 /// <param name="TimeFormat"><c>epoch</c>, <c>epoch_ms</c> (default) or a Java DateTimeFormatter pattern.</param>
-public sealed record DataDescription(string TimeField = "time", string TimeFormat = "epoch_ms")
-{
-    /// <summary><c>xcontent</c> (default, not echoed) or <c>delimited</c>.</summary>
-    public string Format { get; init; } = "xcontent";
-
-    /// <summary>Field delimiter for delimited input, when given.</summary>
-    public string? FieldDelimiter { get; init; }
-
-    /// <summary>Quote character for delimited input, when given.</summary>
-    public string? QuoteCharacter { get; init; }
-}
+/// <remarks>Implementation note: as in ES 8, <c>format</c> is accepted on input (<c>xcontent</c>, or the removed
+/// <c>delimited</c>, silently treated as xcontent) but neither stored nor echoed.</remarks>
+public sealed record DataDescription(string TimeField = "time", string TimeFormat = "epoch_ms");
 
 /// <summary>Model plot settings (ES <c>ModelPlotConfig</c>).</summary>
 /// <param name="Enabled">Whether model plot is written.</param>

@@ -92,30 +92,9 @@ internal sealed partial class JobBuilder
     /// <summary>ES <c>MlStrings.isValidId</c> (the id pattern; <c>_all</c> never matches it).</summary>
     public static bool IsValidId(string? id) => id is not null && ValidId().IsMatch(id);
 
-    /// <summary>ES <c>Job.Builder.validateInputFields</c>.</summary>
+    /// <summary>ES <c>Job.Builder.validateInputFields</c>, in ES's order.</summary>
     public void ValidateInputFields()
     {
-        if (JobId is null)
-        {
-            throw ElasticsearchException.IllegalArgument("Field [job_id] cannot be null");
-        }
-
-        if (!IsValidId(JobId))
-        {
-            throw ElasticsearchException.IllegalArgument(Messages.InvalidId("job_id", JobId));
-        }
-
-        if (JobId.Length > 64)
-        {
-            throw ElasticsearchException.IllegalArgument(Messages.JobIdTooLong);
-        }
-
-        ValidateGroups();
-        if (!string.IsNullOrEmpty(ResultsIndexName) && !IsValidId(ResultsIndexName))
-        {
-            throw ElasticsearchException.IllegalArgument(Messages.InvalidId("results_index_name", ResultsIndexName));
-        }
-
         if (AnalysisConfig is null)
         {
             throw ElasticsearchException.IllegalArgument("An analysis_config must be set");
@@ -127,33 +106,51 @@ internal sealed partial class JobBuilder
         }
 
         CheckTimeFieldNotInAnalysisConfig();
-        ValidateNumbers();
+        CheckBackgroundPersistInterval();
+        CheckNotNegative("renormalization_window_days", RenormalizationWindowDays);
+        CheckNotNegative("results_retention_days", ResultsRetentionDays);
+        CheckNotNegative("system_annotations_retention_days", SystemAnnotationsRetentionDays);
+        if (!IsValidId(JobId))
+        {
+            throw ElasticsearchException.IllegalArgument(Messages.InvalidId("job_id", JobId ?? "null"));
+        }
+
+        if (JobId!.Length > 64)
+        {
+            throw ElasticsearchException.IllegalArgument(Messages.JobIdTooLong);
+        }
+
+        ValidateRetention();
+        ValidateGroups();
+        if (!string.IsNullOrEmpty(ResultsIndexName) && !IsValidId(ResultsIndexName))
+        {
+            throw ElasticsearchException.IllegalArgument(Messages.InvalidId("results_index_name", ResultsIndexName));
+        }
     }
 
-    /// <summary>Checks shared by create and update: persist interval and retention settings.</summary>
-    public void ValidateNumbers()
+    /// <summary>ES <c>checkValidBackgroundPersistInterval</c>: whole seconds, at least one hour.</summary>
+    public void CheckBackgroundPersistInterval()
     {
         if (BackgroundPersistInterval is { } bpi)
         {
-            AnalysisConfigBuilder.CheckNonNegativeWholeSeconds(bpi, "background_persist_interval");
+            if (bpi.TotalNanoseconds % 1_000_000_000L != 0)
+            {
+                throw ElasticsearchException.IllegalArgument($"background_persist_interval has to be a multiple of 1s; actual was '{bpi}'");
+            }
+
             if (bpi.TotalSeconds < 3600)
             {
                 throw ElasticsearchException.IllegalArgument(Messages.FieldValueTooLow("background_persist_interval", 3600, bpi.TotalSeconds));
             }
         }
-
-        CheckNotNegative("renormalization_window_days", RenormalizationWindowDays);
-        CheckNotNegative("model_snapshot_retention_days", ModelSnapshotRetentionDays);
-        CheckNotNegative("daily_model_snapshot_retention_after_days", DailyModelSnapshotRetentionAfterDays);
-        CheckNotNegative("results_retention_days", ResultsRetentionDays);
-        CheckNotNegative("system_annotations_retention_days", SystemAnnotationsRetentionDays);
-        ValidateRetention();
     }
 
     /// <summary>ES <c>validateModelSnapshotRetentionSettings</c>.</summary>
     public void ValidateRetention()
     {
         var retention = ModelSnapshotRetentionDays ?? JobConfigParser.DefaultModelSnapshotRetentionDays;
+        CheckNotNegative("model_snapshot_retention_days", retention);
+        CheckNotNegative("daily_model_snapshot_retention_after_days", DailyModelSnapshotRetentionAfterDays);
         if (DailyModelSnapshotRetentionAfterDays is { } daily && daily > retention)
         {
             throw ElasticsearchException.IllegalArgument(

@@ -90,6 +90,11 @@ public static class JobConfigParser
             };
         }
 
+        if (b.DatafeedConfig is not null)
+        {
+            b.DatafeedConfig = BindDatafeed(b.DatafeedConfig, b.JobId!);
+        }
+
         b.CreateTime = now;
         b.JobVersion = jobVersion;
         b.JobType = JobConfig.AnomalyDetectorJobType;
@@ -162,6 +167,51 @@ public static class JobConfigParser
         }
 
         return [];
+    }
+
+    /// <summary>
+    /// ES <c>Job.Builder.build</c> for an embedded datafeed: <c>datafeed_id</c> defaults to the job id, a different
+    /// <c>job_id</c> is refused, and both are written first. The rest of the datafeed is echoed unvalidated.
+    /// </summary>
+    private static string BindDatafeed(string datafeedJson, string jobId)
+    {
+        var node = JNode.Parse(System.Text.Encoding.UTF8.GetBytes(datafeedJson));
+        string? datafeedId = null;
+        foreach (var p in node.Properties)
+        {
+            if (p.Name == "job_id" && p.Value.Kind == JKind.String && p.Value.Text != jobId)
+            {
+                // The stray brace is in ES's message template too.
+                throw ElasticsearchException.IllegalArgument($"datafeed job_id [{p.Value.Text}] does not equal job id [{jobId}}}");
+            }
+
+            if (p.Name == "datafeed_id" && p.Value.Kind == JKind.String)
+            {
+                datafeedId = p.Value.Text;
+            }
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("datafeed_id", datafeedId ?? jobId);
+            w.WriteString("job_id", jobId);
+            foreach (var p in node.Properties)
+            {
+                if (p.Name is "datafeed_id" or "job_id")
+                {
+                    continue;
+                }
+
+                w.WritePropertyName(p.Name);
+                p.Value.WriteTo(w);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>ES <c>AnalysisLimits.validateAndSetDefaults</c>.</summary>

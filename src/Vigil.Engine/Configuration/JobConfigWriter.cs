@@ -7,7 +7,7 @@ namespace Vigil.Engine.Configuration;
 /// <remarks>
 /// Implementation note: mirrors <c>Job.toXContent</c>, <c>AnalysisConfig.toXContent</c>, <c>Detector.toXContent</c>
 /// (the description comes first), <c>DetectionRule</c>, <c>AnalysisLimits</c> (<c>"&lt;N&gt;mb"</c>),
-/// <c>DataDescription</c> (format only when not xcontent) and <c>ModelPlotConfig</c>. Durations keep the unit they
+/// <c>DataDescription</c> (time_field and time_format only) and <c>ModelPlotConfig</c>. Durations keep the unit they
 /// were given in; optional fields that are unset are omitted; <c>deleting</c> only when true; <c>groups</c> only
 /// when not empty; <c>per_partition_categorization</c> only when categorization is used.
 /// </remarks>
@@ -60,9 +60,23 @@ public static class JobConfigWriter
             WriteRaw(writer, "custom_settings", job.CustomSettings);
             WriteRaw(writer, "datafeed_config", job.DatafeedConfig);
         }
-        else
+        else if (job.CustomSettings is not null)
         {
-            WriteRaw(writer, "custom_settings", job.CustomSettings);
+            // Implementation note: ES copies custom_settings into a HashMap without the generated created_by entry.
+            var settings = JNode.Parse(System.Text.Encoding.UTF8.GetBytes(job.CustomSettings));
+            writer.WriteStartObject("custom_settings");
+            foreach (var p in JavaMapOrder.Order(settings.Properties))
+            {
+                if (p.Name == "created_by")
+                {
+                    continue;
+                }
+
+                writer.WritePropertyName(p.Name);
+                p.Value.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
         }
 
         if (job.Groups.Count > 0)
@@ -95,23 +109,8 @@ public static class JobConfigWriter
 
         var dd = job.DataDescription;
         writer.WriteStartObject("data_description");
-        if (dd.Format != "xcontent")
-        {
-            writer.WriteString("format", dd.Format);
-        }
-
         writer.WriteString("time_field", dd.TimeField);
         writer.WriteString("time_format", dd.TimeFormat);
-        if (dd.FieldDelimiter is not null)
-        {
-            writer.WriteString("field_delimiter", dd.FieldDelimiter);
-        }
-
-        if (dd.QuoteCharacter is not null)
-        {
-            writer.WriteString("quote_character", dd.QuoteCharacter);
-        }
-
         writer.WriteEndObject();
         if (job.ModelPlotConfig is { } plot)
         {

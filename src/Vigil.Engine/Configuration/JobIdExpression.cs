@@ -6,7 +6,8 @@ namespace Vigil.Engine.Configuration;
 /// <remarks>
 /// Implementation note: mirrors ES <c>JobConfigProvider.expandJobsIds</c> with <c>ExpandedIdsMatcher</c>: tokens
 /// match job ids and group names (a group expands to its jobs); with <c>allow_no_match</c> only exact tokens must
-/// match something, without it every token must (and <c>_all</c>/<c>*</c> must match at least one job). The
+/// match something, without it every token must (and <c>_all</c>/<c>*</c> alone must match at least one job,
+/// reported as <c>'*'</c>); <c>_all</c> inside a list is an ordinary id. The
 /// unmatched tokens are reported together: <c>No known job with id 'a,b'</c>. Results are sorted by job id.
 /// </remarks>
 public static class JobIdExpression
@@ -18,36 +19,22 @@ public static class JobIdExpression
         ArgumentNullException.ThrowIfNull(all);
         var sorted = new List<JobConfig>(all);
         sorted.Sort((a, b) => string.CompareOrdinal(a.JobId, b.JobId));
-        if (IsAll(expression))
+        var tokens = (expression ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (tokens.Length == 0 || (tokens.Length == 1 && tokens[0] is "_all" or "*"))
         {
+            // ES requires "something, anything" to match (a '*' matcher) when allow_no_match is false.
             if (sorted.Count == 0 && !allowNoMatch)
             {
-                throw ElasticsearchException.ResourceNotFound(Messages.UnknownJob(string.IsNullOrEmpty(expression) ? "_all" : expression));
+                throw ElasticsearchException.ResourceNotFound(Messages.UnknownJob("*"));
             }
 
             return sorted;
         }
 
-        var tokens = expression!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var selected = new HashSet<string>(StringComparer.Ordinal);
         var unmatched = new List<string>();
         foreach (var token in tokens)
         {
-            if (token is "_all" or "*")
-            {
-                foreach (var job in sorted)
-                {
-                    selected.Add(job.JobId);
-                }
-
-                if (sorted.Count == 0 && !allowNoMatch)
-                {
-                    unmatched.Add(token);
-                }
-
-                continue;
-            }
-
             var wildcard = token.Contains('*', StringComparison.Ordinal);
             var matched = false;
             foreach (var job in sorted)
@@ -95,9 +82,12 @@ public static class JobIdExpression
         return result;
     }
 
-    /// <summary>Whether the expression means every job (null, empty, <c>_all</c>, <c>*</c>).</summary>
-    public static bool IsAll(string? expression) =>
-        string.IsNullOrWhiteSpace(expression) || expression.Trim() is "_all" or "*";
+    /// <summary>Whether the expression means every job (ES <c>Strings.isAllOrWildcard</c> on the comma tokens).</summary>
+    public static bool IsAll(string? expression)
+    {
+        var tokens = (expression ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return tokens.Length == 0 || (tokens.Length == 1 && tokens[0] is "_all" or "*");
+    }
 
     /// <summary>ES <c>Regex.simpleMatch</c>: <c>*</c> matches any run of characters.</summary>
     public static bool SimpleMatch(string pattern, string value)

@@ -84,14 +84,37 @@ public sealed class JobUpdate
         string? customSettings = null;
         bool? lazy = null;
         TimeValue? pruneWindow = null;
+        // Implementation note: job_update is a ConstructingObjectParser whose only (optional) constructor argument
+        // is job_id (read, then replaced by the URL id). Until job_id arrives, or the object ends, field consumers
+        // are queued; the duration fields are the ones whose consumers can fail.
+        var built = false;
+        var queued = new List<(string Name, JNode Value, Action<JNode> Apply)>();
+        void Defer(string name, JNode value, Action<JNode> apply)
+        {
+            if (built)
+            {
+                apply(value);
+            }
+            else
+            {
+                queued.Add((name, value, apply));
+            }
+        }
+
         x.ParseObject(root, "job_update",
         [
+            new("job_id", VType.String, _ =>
+            {
+                built = true;
+                x.RunQueued("job_update", queued);
+            }),
             new("groups", VType.StringArray, v => groups = x.AsStringArray(v)),
-            new("description", VType.String, v => description = v.Text),
+            new("description", VType.StringOrNull, v => description = XContent.AsStringOrNull(v)),
             new("detectors", VType.ObjectArray, v => detectors = x.ParseObjectArray(v, d => ParseDetectorUpdate(x, d))),
             new("model_plot_config", VType.Object, v => plot = ConfigParsers.ParseModelPlot(x, v)),
             new("analysis_limits", VType.Object, v => limits = ConfigParsers.ParseAnalysisLimits(x, v, strict: true)),
-            new("background_persist_interval", VType.String, v => bpi = TimeValue.Parse(v.Text, "background_persist_interval")),
+            new("background_persist_interval", VType.String,
+                v => Defer("background_persist_interval", v, n => bpi = TimeValue.Parse(n.Text, "background_persist_interval"))),
             new("renormalization_window_days", VType.Number, v => renormalization = XContent.AsLong(v)),
             new("results_retention_days", VType.Number, v => results = XContent.AsLong(v)),
             new("system_annotations_retention_days", VType.Number, v => annotations = XContent.AsLong(v)),
@@ -99,10 +122,13 @@ public sealed class JobUpdate
             new("daily_model_snapshot_retention_after_days", VType.Number, v => daily = XContent.AsLong(v)),
             new("categorization_filters", VType.StringArray, v => filters = x.AsStringArray(v)),
             new("per_partition_categorization", VType.Object, v => perPartition = ConfigParsers.ParsePerPartition(x, v)),
-            new("custom_settings", VType.Object, v => customSettings = v.ToJson()),
+            // ES reads the update's custom_settings with map(), i.e. into HashMaps.
+            new("custom_settings", VType.Object, v => customSettings = JavaMapOrder.ToHashMapJson(v)),
             new("allow_lazy_open", VType.Boolean, v => lazy = XContent.AsBool(v)),
-            new("model_prune_window", VType.String, v => pruneWindow = TimeValue.Parse(v.Text, "model_prune_window")),
+            new("model_prune_window", VType.String,
+                v => Defer("model_prune_window", v, n => pruneWindow = TimeValue.Parse(n.Text, "model_prune_window"))),
         ]);
+        x.RunQueued("job_update", queued);
         return new JobUpdate
         {
             Groups = groups,
@@ -224,10 +250,9 @@ public sealed class JobUpdate
 
         if (AnalysisLimits is not null)
         {
-            var merged = new AnalysisLimits(
-                AnalysisLimits.ModelMemoryLimitMb ?? job.AnalysisLimits?.ModelMemoryLimitMb,
-                AnalysisLimits.CategorizationExamplesLimit ?? job.AnalysisLimits?.CategorizationExamplesLimit);
-            b.AnalysisLimits = JobConfigParser.ValidateAndSetLimitDefaults(merged, maxModelMemoryLimitMb);
+            // Implementation note: like ES (AnalysisLimits.validateAndSetDefaults) the update's limits replace the old
+            // ones; a field left out takes its default, not the job's current value.
+            b.AnalysisLimits = JobConfigParser.ValidateAndSetLimitDefaults(AnalysisLimits, maxModelMemoryLimitMb);
         }
 
         b.RenormalizationWindowDays = RenormalizationWindowDays ?? b.RenormalizationWindowDays;
@@ -268,8 +293,7 @@ public sealed class JobUpdate
         }
 
         b.AnalysisConfig = ac.Build(strict: true);
-        b.ValidateGroups();
-        b.ValidateNumbers();
+        b.ValidateInputFields();
         return b.Build(applyDefaults: false);
     }
 

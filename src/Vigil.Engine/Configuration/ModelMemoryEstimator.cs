@@ -21,6 +21,9 @@ public static class ModelMemoryEstimator
     private const long BytesPerInfluencerValue = 10L * 1024;
     private const long BytesInMb = 1024L * 1024;
 
+    /// <summary>ES names the request parser after the action.</summary>
+    private const string RequestObjectName = "cluster:admin/xpack/ml/job/estimate_model_memory";
+
     /// <summary>Returns the estimate as ES prints it, e.g. <c>3135mb</c>.</summary>
     /// <exception cref="ElasticsearchException">Parse and validation errors as ES reports them.</exception>
     public static string Estimate(ReadOnlySpan<byte> json)
@@ -30,17 +33,17 @@ public static class ModelMemoryEstimator
         AnalysisConfig? config = null;
         var overall = new Dictionary<string, long>(StringComparer.Ordinal);
         var bucketMax = new Dictionary<string, long>(StringComparer.Ordinal);
-        x.ParseObject(root, "estimate_model_memory",
+        x.ParseObject(root, RequestObjectName,
         [
             new("analysis_config", VType.Object, v => config = ConfigParsers.ParseAnalysisConfig(x, v, strict: true)),
-            new("overall_cardinality", VType.Object, v => ReadCardinalities(x, v, overall)),
-            new("max_bucket_cardinality", VType.Object, v => ReadCardinalities(x, v, bucketMax)),
+            new("overall_cardinality", VType.Object, v => ReadCardinalities(x, v, "overall_cardinality", overall)),
+            new("max_bucket_cardinality", VType.Object, v => ReadCardinalities(x, v, "max_bucket_cardinality", bucketMax)),
         ]);
 
         if (config is null)
         {
             throw new ElasticsearchException("action_request_validation_exception",
-                "Validation Failed: 1: [analysis_config] must be provided;", 400);
+                "Validation Failed: 1: [analysis_config] was not specified;", 400);
         }
 
         return EstimateMb(config, overall, bucketMax).ToString(CultureInfo.InvariantCulture) + "mb";
@@ -119,21 +122,21 @@ public static class ModelMemoryEstimator
         return 0;
     }
 
-    private static void ReadCardinalities(XContent x, JNode node, Dictionary<string, long> into)
+    /// <summary>ES <c>p.map(HashMap::new, parseNonNegativeLong)</c>: each value read with <c>longValue()</c>.</summary>
+    private static void ReadCardinalities(XContent x, JNode node, string field, Dictionary<string, long> into)
     {
         foreach (var p in node.Properties)
         {
             x.Current = p.Value.Start;
             if (p.Value.Kind is not (JKind.Number or JKind.String))
             {
-                throw x.At(p.Value.Start, $"[{p.Name}] must be a number, found [{p.Value.TokenName}]");
+                throw new ElasticsearchException("illegal_state_exception", $"Can't get text on a {p.Value.TokenName}", 500);
             }
 
             var value = XContent.AsLong(p.Value);
             if (value < 0)
             {
-                throw ElasticsearchException.IllegalArgument(
-                    $"[{p.Name}] cardinality must be non-negative, found [{value.ToString(CultureInfo.InvariantCulture)}]");
+                throw Messages.BadRequest($"[{field}] contained negative cardinality [{value.ToString(CultureInfo.InvariantCulture)}]");
             }
 
             into[p.Name] = value;

@@ -35,9 +35,10 @@ public enum TimeUnit
 /// <remarks>
 /// Implementation note: mirrors <c>TimeValue.parseTimeValue</c>: case-insensitive suffixes <c>nanos</c>,
 /// <c>micros</c>, <c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c>, <c>d</c>; the bare values <c>0</c> and <c>-1</c>;
-/// no fractions; no other negative values. Failures are 400 <c>parse_exception</c> with ES's wording.
+/// no fractions; no other negative values; minutes only with a lower-case <c>m</c>. Failures are 400
+/// <c>illegal_argument_exception</c> with ES's wording.
 /// </remarks>
-public readonly struct TimeValue : IEquatable<TimeValue>
+public readonly partial struct TimeValue : IEquatable<TimeValue>
 {
     /// <summary>Creates a duration of <paramref name="duration"/> units.</summary>
     public TimeValue(long duration, TimeUnit unit)
@@ -79,7 +80,7 @@ public readonly struct TimeValue : IEquatable<TimeValue>
     public static TimeValue FromDays(long days) => new(days, TimeUnit.Days);
 
     /// <summary>Parses an Elasticsearch duration; <paramref name="settingName"/> appears in error messages.</summary>
-    /// <exception cref="ElasticsearchException">400 <c>parse_exception</c> worded as Elasticsearch does.</exception>
+    /// <exception cref="ElasticsearchException">400 <c>illegal_argument_exception</c> worded as Elasticsearch does.</exception>
     public static TimeValue Parse(string value, string settingName)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -88,67 +89,62 @@ public readonly struct TimeValue : IEquatable<TimeValue>
         int suffix;
         if (normalized.EndsWith("nanos", StringComparison.Ordinal))
         {
-            unit = TimeUnit.Nanoseconds;
-            suffix = 5;
+            (unit, suffix) = (TimeUnit.Nanoseconds, 5);
         }
         else if (normalized.EndsWith("micros", StringComparison.Ordinal))
         {
-            unit = TimeUnit.Microseconds;
-            suffix = 6;
+            (unit, suffix) = (TimeUnit.Microseconds, 6);
         }
         else if (normalized.EndsWith("ms", StringComparison.Ordinal))
         {
-            unit = TimeUnit.Milliseconds;
-            suffix = 2;
+            (unit, suffix) = (TimeUnit.Milliseconds, 2);
         }
         else if (normalized.EndsWith('s'))
         {
-            unit = TimeUnit.Seconds;
-            suffix = 1;
+            (unit, suffix) = (TimeUnit.Seconds, 1);
         }
-        else if (normalized.EndsWith('m'))
+        else if (value.EndsWith('m'))
         {
-            unit = TimeUnit.Minutes;
-            suffix = 1;
+            // Like ES, minutes are matched case-sensitively on the raw text ('M' would mean months).
+            (unit, suffix) = (TimeUnit.Minutes, 1);
         }
         else if (normalized.EndsWith('h'))
         {
-            unit = TimeUnit.Hours;
-            suffix = 1;
+            (unit, suffix) = (TimeUnit.Hours, 1);
         }
         else if (normalized.EndsWith('d'))
         {
-            unit = TimeUnit.Days;
-            suffix = 1;
+            (unit, suffix) = (TimeUnit.Days, 1);
         }
-        else if (normalized == "-1")
+        else if (MinusOne().IsMatch(normalized))
         {
             return new TimeValue(-1, TimeUnit.Milliseconds);
         }
-        else if (normalized == "0")
+        else if (Zero().IsMatch(normalized))
         {
             return new TimeValue(0, TimeUnit.Milliseconds);
         }
         else
         {
-            throw ElasticsearchException.Parse(
+            throw ElasticsearchException.IllegalArgument(
                 $"failed to parse setting [{settingName}] with value [{value}] as a time value: unit is missing or unrecognized");
         }
 
         var number = normalized[..^suffix].Trim();
         if (!long.TryParse(number, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var amount))
         {
+            var cause = new ElasticsearchException("number_format_exception", $"For input string: \"{number}\"", 400);
             if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
             {
-                throw ElasticsearchException.Parse($"failed to parse [{value}], fractional time values are not supported");
+                throw ElasticsearchException.IllegalArgument($"failed to parse [{value}], fractional time values are not supported", cause);
             }
 
-            throw ElasticsearchException.Parse($"failed to parse [{value}]");
+            throw ElasticsearchException.IllegalArgument($"failed to parse [{value}]", cause);
         }
 
-        if (amount < 0 && amount != -1)
+        if (amount < -1)
         {
-            throw ElasticsearchException.Parse(
+            throw ElasticsearchException.IllegalArgument(
                 $"failed to parse setting [{settingName}] with value [{value}] as a time value: negative durations are not supported");
         }
 
@@ -212,13 +208,25 @@ public readonly struct TimeValue : IEquatable<TimeValue>
     /// <summary>Different amount or unit.</summary>
     public static bool operator !=(TimeValue left, TimeValue right) => !left.Equals(right);
 
+    /// <summary>
+    /// ES <c>Strings.format1Decimals</c>: Java's <c>String.valueOf(double)</c> cut after the first decimal digit
+    /// (truncating, not rounding), dropping a zero decimal: <c>1.0</c> gives <c>1</c>, <c>1.55</c> gives <c>1.5</c>.
+    /// </summary>
     internal static string FormatOneDecimal(double value)
     {
-        var rounded = Math.Round(value, 1, MidpointRounding.AwayFromZero);
-        return rounded == Math.Floor(rounded)
-            ? ((long)rounded).ToString(CultureInfo.InvariantCulture)
-            : rounded.ToString("0.0", CultureInfo.InvariantCulture);
+        var p = ConfigParsers.JavaDouble(value);
+        var ix = p.IndexOf('.', StringComparison.Ordinal) + 1;
+        var ex = p.IndexOf('E', StringComparison.Ordinal);
+        var fraction = p[ix];
+        var exponent = ex >= 0 ? p[ex..] : string.Empty;
+        return fraction == '0' ? p[..(ix - 1)] + exponent : p[..ix] + fraction + exponent;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^-0*1$")]
+    private static partial System.Text.RegularExpressions.Regex MinusOne();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^0+$")]
+    private static partial System.Text.RegularExpressions.Regex Zero();
 
     private static string Suffix(TimeUnit unit) => unit switch
     {

@@ -131,6 +131,30 @@ internal sealed class XContent
         return result;
     }
 
+    /// <summary>
+    /// Runs the consumers ES's ConstructingObjectParser queued until the object could be built, last first; an
+    /// error becomes <c>failed to build [obj] after last required field arrived</c> around
+    /// <c>[obj] failed to parse field [f]</c>, both located at the queued value.
+    /// </summary>
+    public void RunQueued(string objectName, List<(string Name, JNode Value, Action<JNode> Apply)> queued)
+    {
+        for (var i = queued.Count - 1; i >= 0; i--)
+        {
+            var (name, value, apply) = queued[i];
+            try
+            {
+                apply(value);
+            }
+            catch (ElasticsearchException e)
+            {
+                var inner = At(value.Start, $"[{objectName}] failed to parse field [{name}]", e);
+                throw At(value.Start, $"failed to build [{objectName}] after last required field arrived", inner);
+            }
+        }
+
+        queued.Clear();
+    }
+
     /// <summary>ES ConstructingObjectParser: an error building the object after its fields were read.</summary>
     public static ElasticsearchException FailedToBuild(string objectName, ElasticsearchException cause) =>
         new("x_content_parse_exception", $"Failed to build [{objectName}] after last required field arrived", 400, cause);

@@ -122,4 +122,20 @@ public sealed class DetectorTests
         Assert.Equal("[1:60] [detector] failed to parse field [exclude_frequent]", e.Reason);
         Assert.Equal("No enum constant org.elasticsearch.xpack.core.ml.job.config.Detector.ExcludeFrequent.SOME", e.RootCause.Reason);
     }
+
+    [Fact]
+    public void Rule_actions_are_a_set_in_enum_order()
+    {
+        var d = Parse("{'function':'count','by_field_name':'a','custom_rules':[{'actions':['skip_model_update','skip_result','skip_model_update'],'scope':{'a':{'filter_id':'f'}}}]}");
+        Assert.Equal(["skip_result", "skip_model_update"], d.CustomRules[0].Actions);
+    }
+
+    [Fact]
+    public void Force_time_shift_needs_params_and_is_written_back()
+    {
+        var d = Parse("{'function':'count','custom_rules':[{'actions':['force_time_shift'],'params':{'force_time_shift':{'time_shift_amount':3600,'extra':1}},'conditions':[{'applies_to':'time','operator':'gte','value':1700000000}]}]}");
+        Assert.Equal(3600, d.CustomRules[0].ForceTimeShiftAmount);
+        Assert.Equal("status_exception", Fails("{'function':'count','custom_rules':[{'actions':['force_time_shift'],'conditions':[{'applies_to':'time','operator':'gte','value':1}]}]}").RootCause.Type);
+        Assert.Equal("Required [time_shift_amount]", Fails("{'function':'count','custom_rules':[{'actions':['force_time_shift'],'params':{'force_time_shift':{}},'conditions':[{'applies_to':'time','operator':'gte','value':1}]}]}").RootCause.Reason);
+    }
 }

@@ -205,11 +205,25 @@ public sealed class JobConfigParserTests
     public void ParseForCreate_bad_duration_is_failed_to_parse_field()
     {
         var e = CreateFails(Q("{'analysis_config':{'bucket_span':'8w','detectors':[{'function':'count'}]},'data_description':{}}"));
-        // The parser is still on the bad value when both wrappers are created, so both report its column.
-        Assert.Equal("[1:35] [analysis_config] failed to parse field [bucket_span]", e.Cause!.Reason);
-        Assert.Equal("[1:35] [job_details] failed to parse field [analysis_config]", e.Reason);
-        Assert.Equal("parse_exception", e.RootCause.Type);
+        // bucket_span comes before detectors, so its consumer is queued and runs once detectors is read: the
+        // outer wrappers are located at the end of the detectors array, the inner ones at the bad value.
+        var body = Q("{'analysis_config':{'bucket_span':'8w','detectors':[{'function':'count'}]},'data_description':{}}");
+        var arrayEnd = body.IndexOf("}]", StringComparison.Ordinal) + 2;
+        Assert.Equal($"[1:{arrayEnd}] [job_details] failed to parse field [analysis_config]", e.Reason);
+        Assert.Equal($"[1:{arrayEnd}] [analysis_config] failed to parse field [detectors]", e.Cause!.Reason);
+        Assert.Equal("[1:35] failed to build [analysis_config] after last required field arrived", e.Cause.Cause!.Reason);
+        Assert.Equal("[1:35] [analysis_config] failed to parse field [bucket_span]", e.Cause.Cause.Cause!.Reason);
+        Assert.Equal("illegal_argument_exception", e.RootCause.Type);
         Assert.Equal("failed to parse setting [bucket_span] with value [8w] as a time value: unit is missing or unrecognized", e.RootCause.Reason);
+    }
+
+    [Fact]
+    public void ParseForCreate_bad_duration_after_detectors_is_wrapped_directly()
+    {
+        var e = CreateFails(Q("{'analysis_config':{'detectors':[{'function':'count'}],'bucket_span':'8w'},'data_description':{}}"));
+        Assert.Equal("[1:70] [job_details] failed to parse field [analysis_config]", e.Reason);
+        Assert.Equal("[1:70] [analysis_config] failed to parse field [bucket_span]", e.Cause!.Reason);
+        Assert.Equal("illegal_argument_exception", e.RootCause.Type);
     }
 
     [Fact]
@@ -291,7 +305,7 @@ public sealed class JobConfigParserTests
         Assert.Equal("x_content_parse_exception", e.Type);
         Assert.EndsWith("[job_details] failed to parse field [data_description]", e.Reason);
         Assert.EndsWith("[data_description] failed to parse field [time_format]", e.Cause!.Reason);
-        Assert.Equal("illegal_argument_exception", e.RootCause.Type);
+        Assert.Equal("status_exception", e.RootCause.Type);
         Assert.Equal($"Invalid Time format string '{format}'", e.RootCause.Reason);
     }
 
@@ -364,11 +378,52 @@ public sealed class JobConfigParserTests
     }
 
     [Fact]
+    public void Data_description_format_is_accepted_but_not_echoed()
+    {
+        var job = Create(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{'format':'DELIMITED','time_field':'t'}}"));
+        Assert.Contains(Q("'data_description':{'time_field':'t','time_format':'epoch_ms'}"), Write(job), StringComparison.Ordinal);
+        var e = CreateFails(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{'field_delimiter':','}}"));
+        Assert.EndsWith("[data_description] unknown field [field_delimiter]", e.RootCause.Reason, StringComparison.Ordinal);
+        var wrong = CreateFails(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{'format':'wrong'}}"));
+        Assert.Equal("No enum constant org.elasticsearch.xpack.core.ml.job.config.DataDescription.DataFormat.WRONG", wrong.RootCause.Reason);
+    }
+
+    [Fact]
     public void DeprecationWarnings_flags_bucket_spans_not_dividing_a_day()
     {
         var job = Create(Q("{'analysis_config':{'bucket_span':'17m','detectors':[{'function':'count'}]},'data_description':{}}"));
         Assert.Equal(["bucket_span 17m [1020s] is not an integral divisor of the number of seconds in 1d [86400s]. This is now deprecated."],
             JobConfigParser.DeprecationWarnings(job));
         Assert.Empty(JobConfigParser.DeprecationWarnings(Create(Q(Minimal))));
+    }
+
+    [Fact]
+    public void ParseForCreate_analysis_config_requires_detectors_field()
+    {
+        var e = CreateFails(Q("{'analysis_config':{'bucket_span':'1h'},'data_description':{}}"));
+        Assert.EndsWith("[job_details] failed to parse field [analysis_config]", e.Reason, StringComparison.Ordinal);
+        Assert.Equal("illegal_argument_exception", e.RootCause.Type);
+        Assert.Equal("Required [detectors]", e.RootCause.Reason);
+    }
+
+    [Theory]
+    [InlineData("{'analysis_config':{'detectors':[{'function':'count','partition_field_name':'p'}],'categorization_field_name':'c','per_partition_categorization':{'enabled':true}},'data_description':{}}",
+        "categorization_field_name is set but mlcategory is not used in any detector by/over/partition field")]
+    [InlineData("{'analysis_config':{'detectors':[{'function':'count','by_field_name':'mlcategory'}],'categorization_field_name':'c','per_partition_categorization':{'enabled':true}},'data_description':{}}",
+        "partition_field_name must be set for detectors that reference mlcategory when per-partition categorization is enabled")]
+    [InlineData("{'analysis_config':{'detectors':[{'function':'count','by_field_name':'mlcategory','partition_field_name':'a'},{'function':'count','partition_field_name':'b'}],'categorization_field_name':'c','per_partition_categorization':{'enabled':true}},'data_description':{}}",
+        "partition_field_name cannot vary between detectors when per-partition categorization is enabled: [a] and [b] are used")]
+    [InlineData("{'analysis_config':{'detectors':[{'function':'count','partition_field_name':'mlcategory'}],'categorization_field_name':'c','per_partition_categorization':{'enabled':true}},'data_description':{}}",
+        "mlcategory cannot be used as a partition_field_name when per-partition categorization is enabled")]
+    public void ParseForCreate_per_partition_categorization_rules(string body, string reason)
+    {
+        Assert.Equal(reason, CreateFails(Q(body)).RootCause.Reason);
+    }
+
+    [Fact]
+    public void Model_prune_window_messages_use_human_readable_durations()
+    {
+        var e = CreateFails(Q("{'analysis_config':{'bucket_span':'3600s','detectors':[{'function':'count'}],'model_prune_window':'90m'},'data_description':{}}"));
+        Assert.Equal("model_prune_window [1.5h] must be a multiple of bucket_span [1h]", e.RootCause.Reason);
     }
 }
