@@ -34,6 +34,7 @@ internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions optio
                 {
                     DataCounts = status.DataCounts ?? await documents.GetAsync(jobId, JobDocumentKinds.DataCounts).ConfigureAwait(false),
                     TimingStats = status.TimingStats ?? await documents.GetAsync(jobId, JobDocumentKinds.TimingStats).ConfigureAwait(false),
+                    ModelSizeStats = status.ModelSizeStats ?? await documents.GetAsync(jobId, JobDocumentKinds.ModelSizeStats).ConfigureAwait(false),
                 };
             }
         }
@@ -43,6 +44,7 @@ internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions optio
             State = JobState.Closed,
             DataCounts = await documents.GetAsync(jobId, JobDocumentKinds.DataCounts).ConfigureAwait(false),
             TimingStats = await documents.GetAsync(jobId, JobDocumentKinds.TimingStats).ConfigureAwait(false),
+            ModelSizeStats = await documents.GetAsync(jobId, JobDocumentKinds.ModelSizeStats).ConfigureAwait(false),
         };
     }
 

@@ -62,6 +62,7 @@ public static class VigilServer
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<IJobStore>(store);
         builder.Services.AddSingleton<IJobDocumentStore>(store);
+        builder.Services.AddSingleton<IResultStore>(store);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRequestDecompression();
 

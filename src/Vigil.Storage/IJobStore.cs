@@ -19,7 +19,7 @@ public interface IJobStore
     /// <summary>Replaces an existing job's configuration. Returns false when there is no such job.</summary>
     Task<bool> UpdateAsync(string jobId, ReadOnlyMemory<byte> config, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a job and every document kept for it. Returns false when there was no such job.</summary>
+    /// <summary>Deletes a job with every document and result kept for it. Returns false when there was no such job.</summary>
     Task<bool> DeleteAsync(string jobId, CancellationToken cancellationToken = default);
 }
 

@@ -24,6 +24,7 @@ namespace Vigil.Cluster.Jobs;
 internal sealed class JobGrain(
     IJobStore jobs,
     IJobDocumentStore documents,
+    IResultStore results,
     LocalJobRegistry registry,
     VigilNodeOptions node,
     TimeProvider time,
@@ -347,6 +348,7 @@ internal sealed class JobGrain(
             AssignmentExplanation = _failure ?? "",
             DataCounts = Serialize(w => processor.Counts.Totals.WriteTo(w, JobId, human: false)),
             TimingStats = Serialize(w => processor.Timing.WriteTo(w, JobId)),
+            ModelSizeStats = Serialize(w => SizeStats(processor).WriteTo(w, JobId)),
         });
     }
 
@@ -426,14 +428,25 @@ internal sealed class JobGrain(
     private async Task PersistAsync()
     {
         var processor = _processor!;
+        var rows = ResultRows.From(JobId, processor.DrainResults(), out var hasFinal);
+        await results.WriteAsync(JobId, rows, replaceInterim: hasFinal || rows.Count > 0).ConfigureAwait(true);
         var counts = Serialize(w => processor.Counts.Totals.WriteTo(w, JobId, human: false));
         var state = processor.SaveState();
         var timing = Serialize(w => processor.Timing.WriteTo(w, JobId));
+        var size = Serialize(w => SizeStats(processor).WriteTo(w, JobId));
         await documents.PutManyAsync(JobId, [
             new(JobDocumentKinds.DataCounts, counts),
             new(JobDocumentKinds.ModelState, state),
             new(JobDocumentKinds.TimingStats, timing),
+            new(JobDocumentKinds.ModelSizeStats, size),
         ]).ConfigureAwait(true);
+    }
+
+    private ModelSizeStats SizeStats(JobProcessor processor)
+    {
+        var (by, over, partition) = processor.FieldCounts;
+        return new ModelSizeStats(processor.ModelBytes, processor.PeakModelBytes, (_config?.ModelMemoryLimitMb ?? 0) * 1024 * 1024,
+            by, over, partition, time.GetUtcNow().ToUnixTimeMilliseconds(), processor.Counts.Totals.LatestRecordTimestamp);
     }
 
     private Task WriteTaskAsync()

@@ -46,11 +46,8 @@ public sealed record JobRuntimeStatus
     /// <summary><c>timing_stats</c> JSON.</summary>
     [Id(5)] public byte[]? TimingStats { get; init; }
 
-    /// <summary>Model bytes currently held.</summary>
-    [Id(6)] public long ModelBytes { get; init; }
-
-    /// <summary>Largest model bytes seen.</summary>
-    [Id(7)] public long PeakModelBytes { get; init; }
+    /// <summary><c>model_size_stats</c> JSON.</summary>
+    [Id(6)] public byte[]? ModelSizeStats { get; init; }
 }
 
 /// <summary>The answer to an upload step: an error, or the upload's data counts JSON when it ended.</summary>

@@ -4,6 +4,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Vigil.Engine.DataCounts;
 using Vigil.Engine.Input;
+using Vigil.Engine.Pipeline;
+using Vigil.Engine.Results;
 
 namespace Vigil.Engine.Jobs;
 
@@ -22,16 +24,17 @@ namespace Vigil.Engine.Jobs;
 /// those and close finalize nothing.</para>
 /// <para>Not thread-safe: the job grain calls it one request at a time.</para>
 /// </remarks>
-public sealed class JobProcessor : IRecordSink, IDisposable
+public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
 {
     private const uint StateMagic = 0x4C474956; // "VIGL"
-    private const int StateVersion = 1;
+    private const int StateVersion = 2;
 
     private readonly JobProcessorSpec _spec;
     private readonly TimeFormat _timeFormat;
     private readonly long _bucketSpanMs;
     private readonly long _latencyMs;
-    private readonly List<BucketSummary> _pendingBuckets = [];
+    private readonly List<object> _pendingResults = [];
+    private readonly AnomalyDetectorPipeline _pipeline;
     private NdjsonRecordReader? _ndjson;
     private CsvRecordReader? _csv;
     private InputFormat? _uploadFormat;
@@ -40,8 +43,7 @@ public sealed class JobProcessor : IRecordSink, IDisposable
     private long? _lastFinalizedBucketEndMs;
     private long _latestAnalysedTimeMs = long.MinValue;
 
-    // Events per open bucket: the bucket at _lastFinalizedBucketEndMs and the ones after it within latency.
-    private readonly Dictionary<long, long> _openBucketEvents = [];
+    private long _peakModelBytes;
 
     /// <summary>Creates the processor when the job opens, continuing from persisted counts and state.</summary>
     public JobProcessor(JobProcessorSpec spec, DataCountsSnapshot? counts, ReadOnlySpan<byte> state, TimeProvider time)
@@ -52,10 +54,7 @@ public sealed class JobProcessor : IRecordSink, IDisposable
         _latencyMs = spec.Schema.LatencyMs;
         Counts = new DataCountsTracker(spec.Schema, spec.RequiredFieldCount, counts, time);
         Timing = new TimingStats();
-        if (!state.IsEmpty)
-        {
-            LoadState(state);
-        }
+        _pipeline = state.IsEmpty ? new AnomalyDetectorPipeline(spec.Analysis) : LoadState(state);
     }
 
     /// <summary>Running data counts.</summary>
@@ -66,6 +65,15 @@ public sealed class JobProcessor : IRecordSink, IDisposable
 
     /// <summary>End of the last finalized bucket (ms), null before any data was analysed.</summary>
     public long? LastFinalizedBucketEndMs => _lastFinalizedBucketEndMs;
+
+    /// <summary>Bytes the models of the job hold.</summary>
+    public long ModelBytes => _pipeline.ModelBytes;
+
+    /// <summary>Largest <see cref="ModelBytes"/> seen since the job was created.</summary>
+    public long PeakModelBytes => _peakModelBytes = Math.Max(_peakModelBytes, _pipeline.ModelBytes);
+
+    /// <summary>Distinct by, over and partition field values modelled.</summary>
+    public (int By, int Over, int Partition) FieldCounts => (_pipeline.ByFieldCount, _pipeline.OverFieldCount, _pipeline.PartitionFieldCount);
 
     /// <summary>Whether an upload is in progress.</summary>
     public bool InUpload => _uploadFormat is not null;
@@ -158,8 +166,7 @@ public sealed class JobProcessor : IRecordSink, IDisposable
             FinalizeUntil(timeMs - _latencyMs);
         }
 
-        var bucket = BucketStart(timeMs);
-        _openBucketEvents[bucket] = _openBucketEvents.GetValueOrDefault(bucket) + 1;
+        _pipeline.OnRecord(timeMs, fields);
     }
 
     /// <summary>Flushes: interim results, advance_time or skip_time, as asked.</summary>
@@ -171,7 +178,7 @@ public sealed class JobProcessor : IRecordSink, IDisposable
             if (_lastFinalizedBucketEndMs is null || target > _lastFinalizedBucketEndMs)
             {
                 _lastFinalizedBucketEndMs = target;
-                DropOpenBucketsBefore(target);
+                _pipeline.SkipTo(target);
             }
         }
 
@@ -187,29 +194,42 @@ public sealed class JobProcessor : IRecordSink, IDisposable
             var end = request.EndMs ?? Math.Max(_latestAnalysedTimeMs + 1, start + _bucketSpanMs);
             for (var t = Math.Max(start, from); t < end; t += _bucketSpanMs)
             {
-                _pendingBuckets.Add(new BucketSummary(t, _bucketSpanMs / 1000, _openBucketEvents.GetValueOrDefault(t), IsInterim: true, 0));
+                _pipeline.EmitInterim(t, this);
             }
         }
 
         return new FlushResult(_lastFinalizedBucketEndMs);
     }
 
-    /// <summary>Takes the buckets finalized (or computed as interim) since the last call.</summary>
-    public IReadOnlyList<BucketSummary> DrainBuckets()
+    /// <summary>Takes the results (bucket, record, influencer and model plot documents) produced since the last call.</summary>
+    public IReadOnlyList<object> DrainResults()
     {
-        var result = _pendingBuckets.ToArray();
-        _pendingBuckets.Clear();
+        var result = _pendingResults.ToArray();
+        _pendingResults.Clear();
         return result;
     }
+
+    /// <inheritdoc />
+    void IResultSink.OnBucket(BucketDocument bucket) => _pendingResults.Add(bucket);
+
+    /// <inheritdoc />
+    void IResultSink.OnRecord(RecordDocument record) => _pendingResults.Add(record);
+
+    /// <inheritdoc />
+    void IResultSink.OnInfluencer(InfluencerDocument influencer) => _pendingResults.Add(influencer);
+
+    /// <inheritdoc />
+    void IResultSink.OnModelPlot(ModelPlotDocument plot) => _pendingResults.Add(plot);
 
     /// <summary>Serializes the processor state (bucket clock, open buckets, timing).</summary>
     public byte[] SaveState()
     {
         var buffer = new ArrayBufferWriter<byte>();
-        var header = buffer.GetSpan(8);
+        var header = buffer.GetSpan(12);
         BinaryPrimitives.WriteUInt32LittleEndian(header, StateMagic);
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], StateVersion);
-        buffer.Advance(8);
+        buffer.Advance(12);
+        var jsonStart = buffer.WrittenCount;
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -219,20 +239,17 @@ public sealed class JobProcessor : IRecordSink, IDisposable
             }
 
             w.WriteNumber("latest_analysed_time", _latestAnalysedTimeMs);
-            w.WritePropertyName("open_buckets");
-            w.WriteStartObject();
-            foreach (var (bucket, events) in _openBucketEvents)
-            {
-                w.WriteNumber(bucket.ToString(System.Globalization.CultureInfo.InvariantCulture), events);
-            }
-
-            w.WriteEndObject();
+            w.WriteNumber("peak_model_bytes", PeakModelBytes);
             w.WritePropertyName("timing");
             Timing.Save(w);
             w.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        var bytes = buffer.WrittenSpan.ToArray();
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), bytes.Length - jsonStart);
+        var models = new ArrayBufferWriter<byte>();
+        _pipeline.Save(models);
+        return [.. bytes, .. models.WrittenSpan];
     }
 
     /// <inheritdoc />
@@ -242,9 +259,9 @@ public sealed class JobProcessor : IRecordSink, IDisposable
         _csv?.Dispose();
     }
 
-    private void LoadState(ReadOnlySpan<byte> state)
+    private AnomalyDetectorPipeline LoadState(ReadOnlySpan<byte> state)
     {
-        if (state.Length < 8 || BinaryPrimitives.ReadUInt32LittleEndian(state) != StateMagic)
+        if (state.Length < 12 || BinaryPrimitives.ReadUInt32LittleEndian(state) != StateMagic)
         {
             throw new InvalidDataException("Not a Vigil job state.");
         }
@@ -255,21 +272,22 @@ public sealed class JobProcessor : IRecordSink, IDisposable
             throw new InvalidDataException($"Unsupported job state version {version}.");
         }
 
-        var reader = new Utf8JsonReader(state[8..]);
-        using var document = JsonDocument.ParseValue(ref reader);
-        var root = document.RootElement;
-        if (root.TryGetProperty("last_finalized_bucket_end", out var end))
+        var jsonLength = BinaryPrimitives.ReadInt32LittleEndian(state[8..]);
+        var reader = new Utf8JsonReader(state.Slice(12, jsonLength));
+        using (var document = JsonDocument.ParseValue(ref reader))
         {
-            _lastFinalizedBucketEndMs = end.GetInt64();
+            var root = document.RootElement;
+            if (root.TryGetProperty("last_finalized_bucket_end", out var end))
+            {
+                _lastFinalizedBucketEndMs = end.GetInt64();
+            }
+
+            _latestAnalysedTimeMs = root.GetProperty("latest_analysed_time").GetInt64();
+            _peakModelBytes = root.GetProperty("peak_model_bytes").GetInt64();
+            Timing = TimingStats.Load(root.GetProperty("timing"));
         }
 
-        _latestAnalysedTimeMs = root.GetProperty("latest_analysed_time").GetInt64();
-        foreach (var bucket in root.GetProperty("open_buckets").EnumerateObject())
-        {
-            _openBucketEvents[long.Parse(bucket.Name, System.Globalization.CultureInfo.InvariantCulture)] = bucket.Value.GetInt64();
-        }
-
-        Timing = TimingStats.Load(root.GetProperty("timing"));
+        return AnomalyDetectorPipeline.Load(_spec.Analysis, state[(12 + jsonLength)..]);
     }
 
     private void FinalizeUntil(long timeMs)
@@ -282,34 +300,23 @@ public sealed class JobProcessor : IRecordSink, IDisposable
         while (end + _bucketSpanMs <= timeMs)
         {
             var started = Stopwatch.GetTimestamp();
-            var events = _openBucketEvents.Remove(end, out var n) ? n : 0;
+            var first = _pendingResults.Count;
+            _pipeline.CloseBucket(end, this);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             Timing.Add(end, elapsed);
-            _pendingBuckets.Add(new BucketSummary(end, _bucketSpanMs / 1000, events, IsInterim: false, elapsed));
+            for (var i = first; i < _pendingResults.Count; i++)
+            {
+                if (_pendingResults[i] is BucketDocument bucket)
+                {
+                    bucket.ProcessingTimeMs = (long)elapsed;
+                }
+            }
+
             end += _bucketSpanMs;
         }
 
         _lastFinalizedBucketEndMs = end;
-    }
-
-    private void DropOpenBucketsBefore(long timeMs)
-    {
-        List<long>? drop = null;
-        foreach (var bucket in _openBucketEvents.Keys)
-        {
-            if (bucket < timeMs)
-            {
-                (drop ??= []).Add(bucket);
-            }
-        }
-
-        if (drop is not null)
-        {
-            foreach (var bucket in drop)
-            {
-                _openBucketEvents.Remove(bucket);
-            }
-        }
+        _ = PeakModelBytes;
     }
 
     private long BucketStart(long timeMs) => timeMs - (((timeMs % _bucketSpanMs) + _bucketSpanMs) % _bucketSpanMs);

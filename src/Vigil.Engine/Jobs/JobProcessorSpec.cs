@@ -1,4 +1,6 @@
+using Vigil.Engine.Configuration;
 using Vigil.Engine.Input;
+using Vigil.Engine.Pipeline;
 
 namespace Vigil.Engine.Jobs;
 
@@ -6,12 +8,25 @@ namespace Vigil.Engine.Jobs;
 /// <param name="JobId">The job id.</param>
 /// <param name="Schema">Time field and format, analysis fields, bucket span and latency.</param>
 /// <param name="RequiredFieldCount">Distinct required input fields including the time field (data counts rules).</param>
-public sealed record JobProcessorSpec(string JobId, IngestSchema Schema, int RequiredFieldCount);
+/// <param name="Analysis">Detectors, influencers and the rest of the analysis.</param>
+public sealed record JobProcessorSpec(string JobId, IngestSchema Schema, int RequiredFieldCount, AnalysisSpec Analysis);
 
 /// <summary>Builds processor specs from job configurations.</summary>
 public static class JobProcessorSpecs
 {
     /// <summary>The processor spec of a job.</summary>
-    public static JobProcessorSpec From(Configuration.JobConfig job) =>
-        new(job.JobId, job.ToIngestSchema(), job.RequiredInputFields.Count);
+    public static JobProcessorSpec From(JobConfig job)
+    {
+        var schema = job.ToIngestSchema();
+        var detectors = new List<DetectorSpec>(job.AnalysisConfig.Detectors.Count);
+        foreach (var d in job.AnalysisConfig.Detectors)
+        {
+            detectors.Add(new DetectorSpec(d.DetectorIndex, d.Function, d.FieldName, d.ByFieldName, d.OverFieldName,
+                d.PartitionFieldName, d.UseNull, d.ExcludeFrequent, d.DetectorDescription));
+        }
+
+        var analysis = new AnalysisSpec(job.JobId, schema.BucketSpanMs, schema.LatencyMs, detectors, job.AnalysisConfig.Influencers,
+            job.AnalysisConfig.SummaryCountFieldName, schema.AnalysisFields, job.ModelPlotConfig?.Enabled ?? false);
+        return new JobProcessorSpec(job.JobId, schema, job.RequiredInputFields.Count, analysis);
+    }
 }

@@ -260,6 +260,34 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     }
 
     /// <summary>
+    /// Flush <c>skip_time</c>: moves the next bucket to close to <paramref name="bucketStartMs"/> without
+    /// producing results or updating models; what was gathered for the skipped buckets is dropped.
+    /// </summary>
+    public void SkipTo(long bucketStartMs)
+    {
+        var bi = AlignedIndex(bucketStartMs);
+        if (_nextToClose != long.MinValue && bi <= _nextToClose)
+        {
+            return;
+        }
+
+        for (var slot = 0; slot < _generations; slot++)
+        {
+            if (_genBucket[slot] != long.MinValue && _genBucket[slot] < bi)
+            {
+                foreach (var d in _detectors)
+                {
+                    d.EndGeneration(slot);
+                }
+
+                _genBucket[slot] = long.MinValue;
+            }
+        }
+
+        _nextToClose = bi;
+    }
+
+    /// <summary>
     /// Writes interim results for the open bucket starting at <paramref name="bucketStartMs"/>
     /// (<c>is_interim: true</c>), scoring it with the models as they are, without changing any model,
     /// normalizer or accumulator: a later <see cref="CloseBucket"/> gives the same final results as if
@@ -605,12 +633,12 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 break;
             case BucketFeature.Mean:
             case BucketFeature.Median:
-            {
-                var rest = n - ni;
-                var without = ((r.Actual * n) - acc.Sum[e]) / rest;
-                influence = 1 - (LogP(without, r.Typical, sigma * Math.Sqrt(n / rest), tail) / lp);
-                break;
-            }
+                {
+                    var rest = n - ni;
+                    var without = ((r.Actual * n) - acc.Sum[e]) / rest;
+                    influence = 1 - (LogP(without, r.Typical, sigma * Math.Sqrt(n / rest), tail) / lp);
+                    break;
+                }
 
             case BucketFeature.Min:
                 influence = LogP(acc.Min[e], r.Typical, sigma, tail) / lp;

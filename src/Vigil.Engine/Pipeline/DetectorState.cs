@@ -204,19 +204,19 @@ internal sealed class DetectorState
                 break;
             case BucketFeature.DistinctCount:
             case BucketFeature.InfoContent:
-            {
-                var bytes = fields.Utf8(FieldIndex);
-                if (gen.DistinctSet!.Add(s, Hash64(bytes)))
                 {
-                    gen.Distinct[s] += 1;
-                    if (first == BucketFeature.InfoContent)
+                    var bytes = fields.Utf8(FieldIndex);
+                    if (gen.DistinctSet!.Add(s, Hash64(bytes)))
                     {
-                        gen.AddString(s, bytes);
+                        gen.Distinct[s] += 1;
+                        if (first == BucketFeature.InfoContent)
+                        {
+                            gen.AddString(s, bytes);
+                        }
                     }
-                }
 
-                break;
-            }
+                    break;
+                }
 
             case BucketFeature.TimeOfDay:
                 gen.Sum[s] += weight * SecondsOfDay(timeMs);

@@ -277,27 +277,14 @@ public sealed class JobLifecycleApi(JobsApi jobs, IClusterFacade cluster, TimePr
 
     private static void WriteModelSizeStats(Utf8JsonWriter w, JobConfig job, JobRuntimeStatus status, long now)
     {
-        var limitBytes = job.ModelMemoryLimitMb * 1024 * 1024;
-        w.WriteStartObject();
-        w.WriteString("job_id", job.JobId);
-        w.WriteString("result_type", "model_size_stats");
-        w.WriteNumber("model_bytes", status.ModelBytes);
-        w.WriteNumber("peak_model_bytes", status.PeakModelBytes);
-        w.WriteNumber("model_bytes_memory_limit", limitBytes);
-        w.WriteNumber("total_by_field_count", 0);
-        w.WriteNumber("total_over_field_count", 0);
-        w.WriteNumber("total_partition_field_count", 0);
-        w.WriteNumber("bucket_allocation_failures_count", 0);
-        w.WriteString("memory_status", status.ModelBytes > limitBytes ? "hard_limit" : status.ModelBytes > limitBytes * 6 / 10 ? "soft_limit" : "ok");
-        w.WriteNumber("categorized_doc_count", 0);
-        w.WriteNumber("total_category_count", 0);
-        w.WriteNumber("frequent_category_count", 0);
-        w.WriteNumber("rare_category_count", 0);
-        w.WriteNumber("dead_category_count", 0);
-        w.WriteNumber("failed_category_count", 0);
-        w.WriteString("categorization_status", "ok");
-        w.WriteNumber("log_time", now);
-        w.WriteEndObject();
+        if (status.ModelSizeStats is { } stored)
+        {
+            w.WriteRawValue(stored);
+            return;
+        }
+
+        // A job that never ran: Elasticsearch's defaults.
+        new Vigil.Engine.Jobs.ModelSizeStats(0, 0, job.ModelMemoryLimitMb * 1024 * 1024, 0, 0, 0, now, null).WriteTo(w, job.JobId);
     }
 
     /// <summary>The <c>node</c> object of job stats.</summary>

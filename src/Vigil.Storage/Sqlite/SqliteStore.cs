@@ -11,7 +11,7 @@ namespace Vigil.Storage.Sqlite;
 /// inside one transaction each; <c>PRAGMA user_version</c> records the last one applied. The database runs
 /// in WAL mode with <c>synchronous=FULL</c>, so a write that returned is on disk even if the process dies.
 /// </remarks>
-public sealed class SqliteStore : IJobStore, IJobDocumentStore
+public sealed partial class SqliteStore : IJobStore, IJobDocumentStore
 {
     private readonly string _connectionString;
 
@@ -100,6 +100,11 @@ public sealed class SqliteStore : IJobStore, IJobDocumentStore
         deleteDocuments.CommandText = "DELETE FROM job_documents WHERE job_id = $id";
         deleteDocuments.Parameters.AddWithValue("$id", jobId);
         await deleteDocuments.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var deleteResults = connection.CreateCommand();
+        deleteResults.Transaction = transaction;
+        deleteResults.CommandText = "DELETE FROM results WHERE job_id = $id";
+        deleteResults.Parameters.AddWithValue("$id", jobId);
+        await deleteResults.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var deleteJob = connection.CreateCommand();
         deleteJob.Transaction = transaction;
         deleteJob.CommandText = "DELETE FROM jobs WHERE job_id = $id";

@@ -261,8 +261,14 @@ public sealed class PipelineBehaviourTests
         var bucket = new BucketDocument { JobId = "j", Timestamp = 1_700_000_400_000, AnomalyScore = 12.5, BucketSpan = 600, InitialAnomalyScore = 12.5, EventCount = 7, ProcessingTimeMs = 2 };
         bucket.BucketInfluencers.Add(new BucketInfluencerDocument
         {
-            JobId = "j", InfluencerFieldName = "bucket_time", InitialAnomalyScore = 12.5, AnomalyScore = 12.5, RawAnomalyScore = 0.1, Probability = 0.002,
-            Timestamp = 1_700_000_400_000, BucketSpan = 600,
+            JobId = "j",
+            InfluencerFieldName = "bucket_time",
+            InitialAnomalyScore = 12.5,
+            AnomalyScore = 12.5,
+            RawAnomalyScore = 0.1,
+            Probability = 0.002,
+            Timestamp = 1_700_000_400_000,
+            BucketSpan = 600,
         });
         var json = Write(w => bucket.WriteTo(w, human: false));
         Assert.Equal(
@@ -280,8 +286,14 @@ public sealed class PipelineBehaviourTests
     {
         var doc = new InfluencerDocument
         {
-            JobId = "j", InfluencerFieldName = "host", InfluencerFieldValue = "h1", InfluencerScore = 40, InitialInfluencerScore = 41,
-            Probability = 0.01, BucketSpan = 600, Timestamp = 1_700_000_400_000,
+            JobId = "j",
+            InfluencerFieldName = "host",
+            InfluencerFieldValue = "h1",
+            InfluencerScore = 40,
+            InitialInfluencerScore = 41,
+            Probability = 0.01,
+            BucketSpan = 600,
+            Timestamp = 1_700_000_400_000,
         };
         Assert.Equal(
             "{\"job_id\":\"j\",\"result_type\":\"influencer\",\"influencer_field_name\":\"host\",\"influencer_field_value\":\"h1\",\"host\":\"h1\","

@@ -1,0 +1,72 @@
+namespace Vigil.Storage;
+
+/// <summary>
+/// Stores a job's results (buckets, records, influencers, model plot) as JSON documents with the few
+/// columns queries filter and sort on.
+/// </summary>
+public interface IResultStore
+{
+    /// <summary>
+    /// Writes results. When <paramref name="replaceInterim"/> is true, the job's interim results are deleted
+    /// first, in the same transaction (final results of a bucket supersede its interim ones).
+    /// </summary>
+    Task WriteAsync(string jobId, IReadOnlyList<ResultRow> rows, bool replaceInterim, CancellationToken cancellationToken = default);
+
+    /// <summary>Queries one result type of one or more jobs.</summary>
+    Task<ResultPage> QueryAsync(ResultQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every result of a job.</summary>
+    Task DeleteJobAsync(string jobId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One result document.</summary>
+/// <param name="ResultType"><c>bucket</c>, <c>record</c>, <c>influencer</c> or <c>model_plot</c>.</param>
+/// <param name="Id">Unique id within the job and type.</param>
+/// <param name="Timestamp">Bucket start, epoch ms.</param>
+/// <param name="Score">anomaly_score, record_score or influencer_score (0 for model plot).</param>
+/// <param name="IsInterim">Whether the result is interim.</param>
+/// <param name="Document">The JSON document, as the API returns it.</param>
+public sealed record ResultRow(string ResultType, string Id, long Timestamp, double Score, bool IsInterim, byte[] Document);
+
+/// <summary>A result query.</summary>
+public sealed record ResultQuery
+{
+    /// <summary>Jobs to search.</summary>
+    public required IReadOnlyList<string> JobIds { get; init; }
+
+    /// <summary>Result type.</summary>
+    public required string ResultType { get; init; }
+
+    /// <summary>Only results at or after this time (ms).</summary>
+    public long? Start { get; init; }
+
+    /// <summary>Only results before this time (ms).</summary>
+    public long? End { get; init; }
+
+    /// <summary>Only this exact timestamp (ms).</summary>
+    public long? Timestamp { get; init; }
+
+    /// <summary>Only results whose score is at least this.</summary>
+    public double? MinScore { get; init; }
+
+    /// <summary>Leave interim results out.</summary>
+    public bool ExcludeInterim { get; init; }
+
+    /// <summary>Extra equality filters on document fields (e.g. influencer_field_name).</summary>
+    public IReadOnlyDictionary<string, string>? FieldEquals { get; init; }
+
+    /// <summary>Sort field: <c>timestamp</c>, <c>score</c>, or a numeric/string field of the document.</summary>
+    public string SortField { get; init; } = "timestamp";
+
+    /// <summary>Descending sort.</summary>
+    public bool Descending { get; init; }
+
+    /// <summary>Paging: results to skip.</summary>
+    public int From { get; init; }
+
+    /// <summary>Paging: page size.</summary>
+    public int Size { get; init; } = 100;
+}
+
+/// <summary>A page of results and the total count of matches.</summary>
+public sealed record ResultPage(long Total, IReadOnlyList<ResultRow> Rows);
