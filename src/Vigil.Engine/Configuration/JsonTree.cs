@@ -92,6 +92,13 @@ internal sealed class JNode
 
             return root;
         }
+        catch (InvalidOperationException e)
+        {
+            // Invalid UTF-8 inside a string surfaces when the reader transcodes it.
+            var offset = (int)Math.Min(reader.TokenStartIndex, json.Length);
+            var (line, col) = Location(json, offset);
+            throw ElasticsearchException.XContentParse(line, col, "Invalid UTF-8 " + e.Message.TrimEnd('.'));
+        }
         catch (JsonException e)
         {
             var offset = (int)Math.Min(reader.BytesConsumed, json.Length);

@@ -176,7 +176,8 @@ internal sealed class XContent
             Current = item.Start;
             if (!item.IsValue)
             {
-                throw new ElasticsearchException("illegal_state_exception", $"Can't get text on a {item.TokenName}", 500);
+                var (line, col) = JNode.Location(_json, item.Start);
+                throw new ElasticsearchException("illegal_state_exception", $"Can't get text on a {item.TokenName} at {line}:{col}", 500);
             }
 
             list.Add(item.Text);
