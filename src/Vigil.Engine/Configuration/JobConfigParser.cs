@@ -79,13 +79,15 @@ public static class JobConfigParser
 
         b.AnalysisLimits = ValidateAndSetLimitDefaults(b.AnalysisLimits, maxModelMemoryLimitMb);
 
-        // Implementation note: JobManager converts categorization_filters into the equivalent analyzer on creation.
+        // Implementation note: JobManager.validateCategorizationAnalyzerOrSetDefault gives every new categorization
+        // job without an analyzer the standard one (first_non_blank_line, ml_standard, date-word stop filter),
+        // moving any categorization_filters into it as pattern_replace char filters.
         var ac = b.AnalysisConfig!;
-        if (ac.CategorizationFilters is { Count: > 0 } filters && ac.CategorizationAnalyzer is null)
+        if (ac.CategorizationFieldName is not null && ac.CategorizationAnalyzer is null)
         {
             b.AnalysisConfig = ac with
             {
-                CategorizationAnalyzer = ConfigParsers.StandardAnalyzerWithFilters(filters),
+                CategorizationAnalyzer = ConfigParsers.StandardAnalyzerWithFilters(ac.CategorizationFilters ?? []),
                 CategorizationFilters = null,
             };
         }
