@@ -141,7 +141,10 @@ public static class JobConfigParser
         return ConfigParsers.ParseDetector(new XContent(json), root, strict: true);
     }
 
-    /// <summary>Reads back a config written by <see cref="JobConfigWriter.Write(System.Text.Json.Utf8JsonWriter, JobConfig, bool)"/> (all fields, no create-time rules).</summary>
+    /// <summary>
+    /// Reads back a config written by <see cref="JobConfigWriter.Write(System.Text.Json.Utf8JsonWriter, JobConfig, bool)"/>:
+    /// all fields, no create-time rules, and (like ES's lenient parsers for stored configs) unknown fields ignored.
+    /// </summary>
     public static JobConfig ParseStored(ReadOnlySpan<byte> json)
     {
         var b = Parse(json, strict: false, allowInternal: true);
@@ -238,7 +241,7 @@ public static class JobConfigParser
     private static JobBuilder Parse(ReadOnlySpan<byte> json, bool strict, bool allowInternal)
     {
         var root = JNode.Parse(json);
-        var x = new XContent(json);
+        var x = new XContent(json, ignoreUnknownFields: !strict);
         var b = new JobBuilder();
         var fields = new List<XField>
         {

@@ -107,4 +107,13 @@ public sealed class RoundTripTests
         var job = Create(Q("{'analysis_config':{'detectors':[{'function':'count','by_field_name':'a','over_field_name':'b','custom_rules':[{'scope':{'a':{'filter_id':'f1'},'b':{'filter_id':'f2'}}},{'scope':{'a':{'filter_id':'f1'}}}]}]},'data_description':{}}"));
         Assert.Equal(["f1", "f2"], job.ReferencedFilterIds());
     }
+
+    [Fact]
+    public void ParseStored_ignores_unknown_fields_like_ES_lenient_parsers()
+    {
+        var text = Write(Create(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{}}")));
+        var withFuture = text.Replace(Q("'analysis_config':{"), Q("'future_field':1,'analysis_config':{'future_inner':{'x':1},"), StringComparison.Ordinal);
+        var stored = JobConfigParser.ParseStored(Utf8(withFuture));
+        Assert.Equal(text, Write(stored));
+    }
 }
