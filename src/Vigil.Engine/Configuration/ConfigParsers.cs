@@ -400,7 +400,11 @@ internal static class ConfigParsers
         return amount;
     }
 
-    /// <summary>Java's <c>Double.toString</c> for the values rules use (<c>10.0</c>, <c>33.3</c>, <c>1.0E7</c>).</summary>
+    /// <summary>
+    /// Java's <c>Double.toString</c> (what Jackson writes for a double): shortest digits, plain notation with at
+    /// least one decimal for 10^-3 &lt;= |d| &lt; 10^7 (<c>10.0</c>, <c>33.3</c>), otherwise <c>d.dddE±n</c> (<c>1.0E7</c>,
+    /// <c>1.0E-5</c>).
+    /// </summary>
     public static string JavaDouble(double d)
     {
         if (double.IsNaN(d))
@@ -413,23 +417,60 @@ internal static class ConfigParsers
             return d > 0 ? "Infinity" : "-Infinity";
         }
 
+        if (d == 0)
+        {
+            return double.IsNegative(d) ? "-0.0" : "0.0";
+        }
+
+        // Shortest round-trip digits and the decimal exponent of the first digit.
+        var shortest = Math.Abs(d).ToString("R", CultureInfo.InvariantCulture);
+        string digits;
+        int exponent;
+        var e = shortest.IndexOf('E', StringComparison.Ordinal);
+        if (e >= 0)
+        {
+            var mantissa = shortest[..e];
+            exponent = int.Parse(shortest[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            digits = mantissa.Replace(".", string.Empty, StringComparison.Ordinal);
+        }
+        else
+        {
+            var dot = shortest.IndexOf('.', StringComparison.Ordinal);
+            var intPart = dot >= 0 ? shortest[..dot] : shortest;
+            var fracPart = dot >= 0 ? shortest[(dot + 1)..] : string.Empty;
+            var all = (intPart + fracPart).TrimStart('0');
+            var leadingZeros = (intPart + fracPart).Length - all.Length;
+            exponent = intPart.Length - 1 - leadingZeros;
+            digits = all;
+        }
+
+        digits = digits.TrimEnd('0');
+        if (digits.Length == 0)
+        {
+            digits = "0";
+        }
+
+        var sign = d < 0 ? "-" : string.Empty;
         var abs = Math.Abs(d);
-        if (d == 0 || (abs >= 1e-3 && abs < 1e7))
+        if (abs >= 1e-3 && abs < 1e7)
         {
-            var s = d.ToString("R", CultureInfo.InvariantCulture);
-            return s.Contains('.', StringComparison.Ordinal) || s.Contains('E', StringComparison.Ordinal) ? s : s + ".0";
+            string text;
+            if (exponent >= 0)
+            {
+                var intDigits = digits.Length > exponent + 1 ? digits[..(exponent + 1)] : digits.PadRight(exponent + 1, '0');
+                var frac = digits.Length > exponent + 1 ? digits[(exponent + 1)..] : "0";
+                text = intDigits + "." + frac;
+            }
+            else
+            {
+                text = "0." + new string('0', -exponent - 1) + digits;
+            }
+
+            return sign + text;
         }
 
-        // Shortest mantissa that round-trips, in Java's d.dddE±n form.
-        var exponent = (int)Math.Floor(Math.Log10(abs));
-        var mantissa = d / Math.Pow(10, exponent);
-        var m = mantissa.ToString("R", CultureInfo.InvariantCulture);
-        if (!m.Contains('.', StringComparison.Ordinal))
-        {
-            m += ".0";
-        }
-
-        return m + "E" + exponent.ToString(CultureInfo.InvariantCulture);
+        var m = digits.Length == 1 ? digits + ".0" : digits[..1] + "." + digits[1..];
+        return sign + m + "E" + exponent.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>Java <c>Enum.valueOf(upper(value))</c> semantics, returning the lower-case name.</summary>

@@ -117,6 +117,30 @@ public sealed record JobConfig
         AnalysisConfig.BucketSpan.TotalMilliseconds,
         AnalysisConfig.Latency?.TotalMilliseconds ?? 0);
 
+    /// <summary>
+    /// Filter ids referenced by the scopes of detector custom rules, without duplicates, in detector order. The server
+    /// checks these exist (ES: <c>No filter with id [x] exists</c>) and refuses deleting a filter still in use.
+    /// </summary>
+    public IReadOnlyList<string> ReferencedFilterIds()
+    {
+        var result = new List<string>();
+        foreach (var d in AnalysisConfig.Detectors)
+        {
+            foreach (var rule in d.CustomRules)
+            {
+                foreach (var scope in rule.Scope)
+                {
+                    if (!result.Contains(scope.FilterId))
+                    {
+                        result.Add(scope.FilterId);
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>A copy with <see cref="FinishedTime"/> set (or cleared with null).</summary>
     public JobConfig WithFinishedTime(DateTimeOffset? finishedTime) => this with { FinishedTime = finishedTime };
 

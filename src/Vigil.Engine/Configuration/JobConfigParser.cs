@@ -79,13 +79,15 @@ public static class JobConfigParser
 
         b.AnalysisLimits = ValidateAndSetLimitDefaults(b.AnalysisLimits, maxModelMemoryLimitMb);
 
-        // Implementation note: JobManager converts categorization_filters into the equivalent analyzer on creation.
+        // Implementation note: JobManager.validateCategorizationAnalyzerOrSetDefault gives every new categorization
+        // job without an analyzer the standard one (first_non_blank_line, ml_standard, date-word stop filter),
+        // moving any categorization_filters into it as pattern_replace char filters.
         var ac = b.AnalysisConfig!;
-        if (ac.CategorizationFilters is { Count: > 0 } filters && ac.CategorizationAnalyzer is null)
+        if (ac.CategorizationFieldName is not null && ac.CategorizationAnalyzer is null)
         {
             b.AnalysisConfig = ac with
             {
-                CategorizationAnalyzer = ConfigParsers.StandardAnalyzerWithFilters(filters),
+                CategorizationAnalyzer = ConfigParsers.StandardAnalyzerWithFilters(ac.CategorizationFilters ?? []),
                 CategorizationFilters = null,
             };
         }
@@ -139,7 +141,10 @@ public static class JobConfigParser
         return ConfigParsers.ParseDetector(new XContent(json), root, strict: true);
     }
 
-    /// <summary>Reads back a config written by <see cref="JobConfigWriter.Write(System.Text.Json.Utf8JsonWriter, JobConfig, bool)"/> (all fields, no create-time rules).</summary>
+    /// <summary>
+    /// Reads back a config written by <see cref="JobConfigWriter.Write(System.Text.Json.Utf8JsonWriter, JobConfig, bool)"/>:
+    /// all fields, no create-time rules, and (like ES's lenient parsers for stored configs) unknown fields ignored.
+    /// </summary>
     public static JobConfig ParseStored(ReadOnlySpan<byte> json)
     {
         var b = Parse(json, strict: false, allowInternal: true);
@@ -236,7 +241,7 @@ public static class JobConfigParser
     private static JobBuilder Parse(ReadOnlySpan<byte> json, bool strict, bool allowInternal)
     {
         var root = JNode.Parse(json);
-        var x = new XContent(json);
+        var x = new XContent(json, ignoreUnknownFields: !strict);
         var b = new JobBuilder();
         var fields = new List<XField>
         {

@@ -162,14 +162,15 @@ public sealed class JobUpdate
 
     /// <summary>Applies the update with ES's rules (§2.2).</summary>
     /// <param name="job">The current job.</param>
-    /// <param name="jobIsOpen">Whether the job has a running task (analysis_limits cannot change then).</param>
+    /// <param name="jobIsOpen">Whether the job's task state is <c>opened</c> (model_memory_limit cannot change then).</param>
     /// <param name="allJobs">All jobs, for the group/job name clash check.</param>
     /// <exception cref="ElasticsearchException">With ES's type, status and reason.</exception>
     public JobConfig ApplyTo(JobConfig job, bool jobIsOpen, IReadOnlyCollection<JobConfig> allJobs) =>
         ApplyTo(job, jobIsOpen, allJobs, currentModelBytes: null, maxModelMemoryLimitMb: null);
 
     /// <summary>As <see cref="ApplyTo(JobConfig, bool, IReadOnlyCollection{JobConfig})"/>; also refuses lowering the
-    /// model memory limit below <paramref name="currentModelBytes"/> and raising it above the max setting.</summary>
+    /// model memory limit below the whole MiB of <paramref name="currentModelBytes"/> (the latest model_bytes) and
+    /// raising it above <paramref name="maxModelMemoryLimitMb"/> (<c>xpack.ml.max_model_memory_limit</c>).</summary>
     public JobConfig ApplyTo(
         JobConfig job, bool jobIsOpen, IReadOnlyCollection<JobConfig> allJobs, long? currentModelBytes, long? maxModelMemoryLimitMb)
     {
@@ -189,18 +190,19 @@ public sealed class JobUpdate
             }
         }
 
-        if (AnalysisLimits is not null)
+        // Implementation note: JobManager.validateAnalysisLimitsUpdate only looks at updates that carry a
+        // model_memory_limit; "open" means the task state is opened; usage is compared in whole MiB.
+        if (AnalysisLimits?.ModelMemoryLimitMb is { } newMb)
         {
             if (jobIsOpen)
             {
                 throw Messages.BadRequest("Cannot update analysis_limits while the job is open");
             }
 
-            if (currentModelBytes is { } used && AnalysisLimits.ModelMemoryLimitMb is { } newMb
-                && ByteSizeValue.FromMb(newMb).Bytes < used)
+            if (currentModelBytes is { } used && newMb < used / ByteSizeValue.BytesPerMb)
             {
                 throw Messages.BadRequest(
-                    $"Invalid update value for analysis_limits: model_memory_limit cannot be decreased below current usage; current usage [{new ByteSizeValue(used)}], update had [{ByteSizeValue.FromMb(newMb)}]");
+                    $"Invalid update value for analysis_limits: model_memory_limit cannot be decreased below current usage; current usage [{ByteSizeValue.FromMb(used / ByteSizeValue.BytesPerMb)}], update had [{ByteSizeValue.FromMb(newMb)}]");
             }
         }
 

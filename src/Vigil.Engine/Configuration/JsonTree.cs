@@ -92,6 +92,13 @@ internal sealed class JNode
 
             return root;
         }
+        catch (InvalidOperationException e)
+        {
+            // Invalid UTF-8 inside a string surfaces when the reader transcodes it.
+            var offset = (int)Math.Min(reader.TokenStartIndex, json.Length);
+            var (line, col) = Location(json, offset);
+            throw ElasticsearchException.XContentParse(line, col, "Invalid UTF-8 " + e.Message.TrimEnd('.'));
+        }
         catch (JsonException e)
         {
             var offset = (int)Math.Min(reader.BytesConsumed, json.Length);
@@ -247,7 +254,7 @@ internal sealed class JNode
                 writer.WriteStringValue(Text);
                 break;
             case JKind.Number:
-                writer.WriteRawValue(Text, skipInputValidation: true);
+                writer.WriteRawValue(JavaNumberText(Text), skipInputValidation: true);
                 break;
             case JKind.True:
                 writer.WriteBooleanValue(true);
@@ -271,6 +278,28 @@ internal sealed class JNode
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// How Jackson re-writes a number Elasticsearch parsed into a map: integers as integers (<c>-0</c> is <c>0</c>,
+    /// values beyond a long keep their digits as a BigInteger), anything with a fraction or exponent as a Java
+    /// double (<c>1.50</c> becomes <c>1.5</c>, <c>1e2</c> becomes <c>100.0</c>).
+    /// </summary>
+    internal static string JavaNumberText(string text)
+    {
+        if (text.AsSpan().IndexOfAny('.', 'e', 'E') >= 0)
+        {
+            var d = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+            return double.IsFinite(d) ? ConfigParsers.JavaDouble(d) : text;
+        }
+
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            return l.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return System.Numerics.BigInteger.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)
+            .ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>Parses a number's text as a double (invariant culture).</summary>

@@ -11,8 +11,6 @@ internal static class Messages
 
     public static ElasticsearchException BadRequest(string reason) => ElasticsearchException.StatusError(reason, 400);
 
-    public static ElasticsearchException IllegalArgument(string reason) => ElasticsearchException.IllegalArgument(reason);
-
     public static string InvalidId(string field, string id) =>
         $"Invalid {field}; '{id}' can contain lowercase alphanumeric (a-z and 0-9), hyphens or underscores; must start and end with alphanumeric";
 

@@ -47,7 +47,14 @@ internal sealed class XContent
 {
     private readonly byte[] _json;
 
-    public XContent(ReadOnlySpan<byte> json) => _json = json.ToArray();
+    public XContent(ReadOnlySpan<byte> json, bool ignoreUnknownFields = false)
+    {
+        _json = json.ToArray();
+        IgnoreUnknownFields = ignoreUnknownFields;
+    }
+
+    /// <summary>ES's lenient parsers (used for stored configs) skip unknown fields instead of failing.</summary>
+    public bool IgnoreUnknownFields { get; }
 
     /// <summary>Byte offset of the token the simulated parser is on (moves as the tree is walked).</summary>
     public int Current { get; set; }
@@ -82,6 +89,11 @@ internal sealed class XContent
                     field = f;
                     break;
                 }
+            }
+
+            if (field is null && IgnoreUnknownFields)
+            {
+                continue;
             }
 
             if (field is null)
@@ -176,7 +188,8 @@ internal sealed class XContent
             Current = item.Start;
             if (!item.IsValue)
             {
-                throw new ElasticsearchException("illegal_state_exception", $"Can't get text on a {item.TokenName}", 500);
+                var (line, col) = JNode.Location(_json, item.Start);
+                throw new ElasticsearchException("illegal_state_exception", $"Can't get text on a {item.TokenName} at {line}:{col}", 500);
             }
 
             list.Add(item.Text);

@@ -65,4 +65,16 @@ public sealed class AnalyzerAndMapOrderTests
         var e = CreateFails(Q("{'analysis_config':{'detectors':[{'function':'count'}],'categorization_analyzer':'standard'},'data_description':{}}"));
         Assert.Equal("categorization_analyzer requires setting categorization_field_name", e.RootCause.Reason);
     }
+
+    [Fact]
+    public void New_categorization_job_without_analyzer_gets_the_standard_one()
+    {
+        var job = Create(Q("{'analysis_config':{'detectors':[{'function':'count','by_field_name':'mlcategory'}],'categorization_field_name':'c'},'data_description':{}}"));
+        Assert.StartsWith(Q("{'char_filter':['first_non_blank_line'],'tokenizer':'ml_standard','filter':[{'type':'stop','stopwords':["),
+            job.AnalysisConfig.CategorizationAnalyzer!.CustomJson, StringComparison.Ordinal);
+        Assert.Null(job.AnalysisConfig.CategorizationFilters);
+
+        var plain = Create(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{}}"));
+        Assert.Null(plain.AnalysisConfig.CategorizationAnalyzer);
+    }
 }

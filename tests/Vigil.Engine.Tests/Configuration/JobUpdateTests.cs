@@ -66,8 +66,13 @@ public sealed class JobUpdateTests
     {
         var job = UpdateJob();
         var e = Assert.Throws<ElasticsearchException>(() => Parse("{'analysis_limits':{'model_memory_limit':'1mb'}}")
-            .ApplyTo(job, false, [job], currentModelBytes: 2 * 1024 * 1024, maxModelMemoryLimitMb: null));
+            .ApplyTo(job, false, [job], currentModelBytes: (2 * 1024 * 1024) + 5000, maxModelMemoryLimitMb: null));
         Assert.Equal("Invalid update value for analysis_limits: model_memory_limit cannot be decreased below current usage; current usage [2mb], update had [1mb]", e.Reason);
+
+        // Only the model memory limit is checked against the open state.
+        var examplesOnly = Parse("{'analysis_limits':{'categorization_examples_limit':2}}").ApplyTo(job, jobIsOpen: true, [job]);
+        Assert.Equal(2, examplesOnly.AnalysisLimits!.CategorizationExamplesLimit);
+        Assert.Equal(1024, examplesOnly.ModelMemoryLimitMb);
     }
 
     [Theory]

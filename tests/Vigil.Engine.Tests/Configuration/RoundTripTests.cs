@@ -93,4 +93,27 @@ public sealed class RoundTripTests
         Assert.Contains(Q("'custom_settings':{'k':1}"), Write(job, excludeGenerated: true), StringComparison.Ordinal);
         Assert.Contains(Q("'custom_settings':{'created_by':'ml-module','k':1}"), Write(job), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Echoed_objects_write_numbers_as_java_would()
+    {
+        var job = Create(Q("{'custom_settings':{'a':1.50,'b':1e2,'c':-0,'d':123456789012345678901234567890,'e':7},'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{}}"));
+        Assert.Equal(Q("{'a':1.5,'b':100.0,'c':0,'d':123456789012345678901234567890,'e':7}"), job.CustomSettings);
+    }
+
+    [Fact]
+    public void Referenced_filter_ids_are_listed_once()
+    {
+        var job = Create(Q("{'analysis_config':{'detectors':[{'function':'count','by_field_name':'a','over_field_name':'b','custom_rules':[{'scope':{'a':{'filter_id':'f1'},'b':{'filter_id':'f2'}}},{'scope':{'a':{'filter_id':'f1'}}}]}]},'data_description':{}}"));
+        Assert.Equal(["f1", "f2"], job.ReferencedFilterIds());
+    }
+
+    [Fact]
+    public void ParseStored_ignores_unknown_fields_like_ES_lenient_parsers()
+    {
+        var text = Write(Create(Q("{'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{}}")));
+        var withFuture = text.Replace(Q("'analysis_config':{"), Q("'future_field':1,'analysis_config':{'future_inner':{'x':1},"), StringComparison.Ordinal);
+        var stored = JobConfigParser.ParseStored(Utf8(withFuture));
+        Assert.Equal(text, Write(stored));
+    }
 }

@@ -92,4 +92,22 @@ public sealed class ValueTypesTests
         Assert.Equal("2mb", ByteSizeValue.FromMb(2).ToString());
         Assert.Equal(3072000, ByteSizeValue.Parse("3000g", "x").Mb);
     }
+
+    [Theory]
+    [InlineData(10.0, "10.0")]
+    [InlineData(33.3, "33.3")]
+    [InlineData(42, "42.0")]
+    [InlineData(0.001, "0.001")]
+    [InlineData(0.0001, "1.0E-4")]
+    [InlineData(3.3e-5, "3.3E-5")]
+    [InlineData(1e7, "1.0E7")]
+    [InlineData(1234567.5, "1234567.5")]
+    [InlineData(12345678.9, "1.23456789E7")]
+    [InlineData(-2.5, "-2.5")]
+    [InlineData(0.0, "0.0")]
+    [InlineData(100, "100.0")]
+    public void Doubles_are_written_like_Java(double value, string expected)
+    {
+        Assert.Equal(expected, ConfigParsers.JavaDouble(value));
+    }
 }

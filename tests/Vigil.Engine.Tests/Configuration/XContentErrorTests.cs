@@ -153,4 +153,29 @@ public sealed class XContentErrorTests
             [new("bar", VType.String, _ => { }), new("fop", VType.String, _ => { }), new("fou", VType.String, _ => { }), new("baz", VType.String, _ => { })]));
         Assert.Equal(string.Empty, XContent.Suggest("foo", [new("bar", VType.String, _ => { }), new("baz", VType.String, _ => { })]));
     }
+
+    [Fact]
+    public void Invalid_utf8_is_an_x_content_parse_exception()
+    {
+        byte[] body = [(byte)'{', (byte)'"', 0xFF, 0xFE, (byte)'"', (byte)':', (byte)'1', (byte)'}'];
+        var e = Assert.ThrowsAny<ElasticsearchException>(() => JobConfigParser.ParseForCreate(body, "j", Now, "8.15.0"));
+        Assert.Equal("x_content_parse_exception", e.Type);
+        Assert.ThrowsAny<ElasticsearchException>(() => JobUpdate.Parse(body));
+    }
+
+    [Fact]
+    public void Deep_nesting_is_an_x_content_parse_exception()
+    {
+        var body = "{\"custom_settings\":" + new string('[', 300) + new string(']', 300) + "}";
+        var e = Assert.ThrowsAny<ElasticsearchException>(() => Create(body));
+        Assert.Equal("x_content_parse_exception", e.Type);
+    }
+
+    [Fact]
+    public void Null_in_string_array_cannot_give_text()
+    {
+        var e = CreateFails(Q("{'groups':['a',null],'analysis_config':{'detectors':[{'function':'count'}]},'data_description':{}}"));
+        Assert.Equal("[1:16] [job_details] failed to parse field [groups]", e.Reason);
+        Assert.Equal("Can't get text on a VALUE_NULL at 1:16", e.RootCause.Reason);
+    }
 }
