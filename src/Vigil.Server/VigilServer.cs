@@ -71,6 +71,7 @@ public static class VigilServer
         builder.Services.AddSingleton<MemoryApi>();
         builder.Services.AddSingleton<JobsApi>();
         builder.Services.AddSingleton<JobLifecycleApi>();
+        builder.Services.AddSingleton<ResultsApi>();
 
         var app = builder.Build();
         var router = app.Services.GetRequiredService<RestRouter>();
@@ -78,6 +79,7 @@ public static class VigilServer
         app.Services.GetRequiredService<MemoryApi>().Register(router);
         app.Services.GetRequiredService<JobsApi>().Register(router);
         app.Services.GetRequiredService<JobLifecycleApi>().Register(router);
+        app.Services.GetRequiredService<ResultsApi>().Register(router);
 
         app.UseRequestDecompression();
         app.UseMiddleware<EsProtocolMiddleware>();

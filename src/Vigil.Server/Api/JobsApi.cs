@@ -137,7 +137,7 @@ public sealed class JobsApi(IJobStore store, IClusterFacade cluster, TimeProvide
         {
             var job = await GetJobAsync(jobId).ConfigureAwait(false);
             var status = await cluster.GetJobStatusAsync(jobId).ConfigureAwait(false);
-            var updated = update.ApplyTo(job, status.State != JobState.Closed, await AllJobsAsync().ConfigureAwait(false));
+            var updated = update.ApplyTo(job, status.State == JobState.Opened, await AllJobsAsync().ConfigureAwait(false));
             await store.UpdateAsync(jobId, Serialize(w => WriteJob(w, updated))).ConfigureAwait(false);
             return EsResponse.Json(w => WriteJob(w, updated));
         }
