@@ -74,8 +74,8 @@ public sealed class JobsApi(IJobStore store, IClusterFacade cluster, TimeProvide
         ElasticsearchException.ResourceNotFound($"No known job with id '{jobId}'");
 
     /// <summary>Writes a job as the APIs return it.</summary>
-    public static void WriteJob(Utf8JsonWriter w, JobConfig job, bool excludeGenerated = false) =>
-        JobConfigWriter.Write(w, job, excludeGenerated);
+    public static void WriteJob(Utf8JsonWriter w, JobConfig job, bool excludeGenerated = false, bool human = false) =>
+        JobConfigWriter.Write(w, job, excludeGenerated, human);
 
     private async Task<EsResponse> PutAsync(EsRequest request)
     {
@@ -97,7 +97,7 @@ public sealed class JobsApi(IJobStore store, IClusterFacade cluster, TimeProvide
             _configLock.Release();
         }
 
-        var response = EsResponse.Json(w => WriteJob(w, job));
+        var response = EsResponse.Json(w => WriteJob(w, job, human: request.Human));
         foreach (var warning in JobConfigParser.DeprecationWarnings(job))
         {
             response.WithDeprecationWarning(warning);
@@ -117,7 +117,7 @@ public sealed class JobsApi(IJobStore store, IClusterFacade cluster, TimeProvide
             w.WriteStartArray("jobs");
             foreach (var job in jobs)
             {
-                WriteJob(w, job, excludeGenerated);
+                WriteJob(w, job, excludeGenerated, request.Human);
             }
 
             w.WriteEndArray();
@@ -139,7 +139,7 @@ public sealed class JobsApi(IJobStore store, IClusterFacade cluster, TimeProvide
             var status = await cluster.GetJobStatusAsync(jobId).ConfigureAwait(false);
             var updated = update.ApplyTo(job, status.State == JobState.Opened, await AllJobsAsync().ConfigureAwait(false));
             await store.UpdateAsync(jobId, Serialize(w => WriteJob(w, updated))).ConfigureAwait(false);
-            return EsResponse.Json(w => WriteJob(w, updated));
+            return EsResponse.Json(w => WriteJob(w, updated, human: request.Human));
         }
         finally
         {
