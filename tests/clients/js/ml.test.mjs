@@ -1,0 +1,81 @@
+// The official Elasticsearch JavaScript client against a running Vigil node (VIGIL_URL).
+// .ci/run starts the node; locally: VIGIL_URL=http://127.0.0.1:9200 npm test
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from '@elastic/elasticsearch';
+
+const client = new Client({ node: process.env.VIGIL_URL ?? 'http://127.0.0.1:9200' });
+const job = `js-client-${process.pid}`;
+
+test('info() accepts the node as Elasticsearch', async () => {
+  const info = await client.info();
+  assert.equal(info.tagline, 'You Know, for Search');
+  assert.match(info.version.number, /^8\./);
+});
+
+test('a job goes through its whole life with the client API', async () => {
+  const created = await client.ml.putJob({
+    job_id: job,
+    analysis_config: {
+      bucket_span: '1h',
+      detectors: [{ function: 'mean', field_name: 'responsetime', by_field_name: 'airline' }],
+      influencers: ['airline'],
+    },
+    data_description: { time_field: 'time', time_format: 'epoch' },
+  });
+  assert.equal(created.analysis_limits.model_memory_limit, '1024mb');
+  assert.equal(created.analysis_limits.categorization_examples_limit, 4);
+
+  const got = await client.ml.getJobs({ job_id: job });
+  assert.equal(got.count, 1);
+  assert.equal(got.jobs[0].analysis_config.detectors[0].detector_description, 'mean(responsetime) by airline');
+
+  const opened = await client.ml.openJob({ job_id: job, timeout: '30s' });
+  assert.equal(opened.opened, true);
+
+  const data = [];
+  for (let i = 0; i < 600; i++) {
+    for (const airline of ['AAL', 'JZA', 'KLM']) {
+      const spike = airline === 'JZA' && i === 500;
+      data.push({ time: 1403481600 + i * 600, airline, responsetime: (spike ? 1000 : 100) + ((i * 37) % 10) });
+    }
+  }
+  const posted = await client.ml.postData({ job_id: job, data });
+  assert.equal(posted.processed_record_count, 1800);
+  assert.equal(posted.invalid_date_count, 0);
+
+  const flushed = await client.ml.flushJob({ job_id: job, advance_time: String(1403481600 + 600 * 600) });
+  assert.equal(flushed.flushed, true);
+
+  const stats = await client.ml.getJobStats({ job_id: job });
+  assert.equal(stats.jobs[0].state, 'opened');
+  assert.equal(stats.jobs[0].data_counts.processed_record_count, 1800);
+  assert.ok(stats.jobs[0].model_size_stats.model_bytes > 0);
+  assert.ok(stats.jobs[0].node.id);
+
+  const records = await client.ml.getRecords({ job_id: job, sort: 'record_score', desc: true });
+  assert.ok(records.count >= 1);
+  assert.equal(records.records[0].by_field_value, 'JZA');
+  assert.equal(records.records[0].timestamp, (1403481600 + 500 * 600 - ((500 * 600) % 3600)) * 1000);
+
+  const buckets = await client.ml.getBuckets({ job_id: job, anomaly_score: 25 });
+  assert.ok(buckets.count >= 1);
+  const influencers = await client.ml.getInfluencers({ job_id: job });
+  assert.equal(influencers.influencers[0].influencer_field_value, 'JZA');
+
+  const memory = await client.ml.getMemoryStats();
+  const node = Object.values(memory.nodes)[0];
+  assert.ok(node.mem.ml.anomaly_detectors_in_bytes > 0);
+
+  assert.equal((await client.ml.closeJob({ job_id: job })).closed, true);
+  assert.equal((await client.ml.deleteJob({ job_id: job })).acknowledged, true);
+});
+
+test('errors arrive as ResponseError with the Elasticsearch body', async () => {
+  await assert.rejects(client.ml.getJobs({ job_id: 'no-such-job' }), (e) => {
+    assert.equal(e.meta.statusCode, 404);
+    assert.equal(e.meta.body.error.type, 'resource_not_found_exception');
+    assert.equal(e.meta.body.error.reason, "No known job with id 'no-such-job'");
+    return true;
+  });
+});
