@@ -107,6 +107,16 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             var ds = spec.Detectors[d];
             var function = DetectorFunction.TryParse(ds.Function)
                 ?? throw new NotSupportedException($"function '{ds.Function}' is not supported by the analysis pipeline");
+            if (function.Rare && ds.OverFieldName is not null)
+            {
+                throw new NotSupportedException("population rare (rare with over_field_name) is not supported by the analysis pipeline yet");
+            }
+
+            if (function.Rare && ds.ByFieldName is null)
+            {
+                throw new ArgumentException("by_field_name must be set when the 'rare' function is used", nameof(spec));
+            }
+
             var fieldIndex = ds.FieldName is null ? -1 : FieldIndex(ds.FieldName);
             if ((function.NeedsNumber || function.Features[0] is BucketFeature.DistinctCount or BucketFeature.InfoContent) && fieldIndex < 0)
             {
@@ -698,6 +708,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
             var singleP = r.SingleBucketProbability;
             var population = d.IsPopulation;
+            var rare = d.Function.Rare;
             List<AnomalyCause>? causes = null;
             if (population)
             {
@@ -727,7 +738,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             {
                 JobId = _spec.JobId,
                 Probability = p,
-                MultiBucketImpact = population ? null : r.MultiBucketImpact,
+                MultiBucketImpact = population || rare ? null : r.MultiBucketImpact,
                 RecordScore = score,
                 InitialRecordScore = score,
                 BucketSpan = _spanSeconds,
@@ -756,10 +767,11 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                         _ => null,
                     },
                     SingleBucketImpact = singleP < 0.05 ? (int)Math.Round(-Math.Log10(Math.Max(singleP, double.Epsilon))) : null,
-                    MultiBucketImpact = population ? null : (int)Math.Round(r.MultiBucketImpact),
-                    LowerConfidenceBound = r.LowerBound,
-                    TypicalValue = r.Typical,
-                    UpperConfidenceBound = r.UpperBound,
+                    MultiBucketImpact = population || rare ? null : (int)Math.Round(r.MultiBucketImpact),
+                    LowerConfidenceBound = rare ? null : r.LowerBound,
+                    TypicalValue = rare ? null : r.Typical,
+                    UpperConfidenceBound = rare ? null : r.UpperBound,
+                    ByFieldFirstOccurrence = rare ? r.Typical == 0 : null,
                 },
             });
         }

@@ -35,4 +35,7 @@ internal enum BucketFeature
 
     /// <summary>Seconds since the start of the week (Monday 00:00 UTC).</summary>
     TimeOfWeek,
+
+    /// <summary>Presence of a by value (category) in the bucket, scored by its rarity (<c>rare</c>).</summary>
+    Rare,
 }

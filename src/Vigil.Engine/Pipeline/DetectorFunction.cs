@@ -15,6 +15,7 @@ namespace Vigil.Engine.Pipeline;
 /// false for the intersection rule (score the value's own statistic).</param>
 /// <param name="InfluenceAvailable">False for low_count, low_sum, low_distinct_count and low_info_content,
 /// for which ml-cpp computes no influence.</param>
+/// <param name="Rare">True for <c>rare</c>: the by values are categories scored by their rarity.</param>
 internal sealed record DetectorFunction(
     string Name,
     BucketFeature[] Features,
@@ -24,7 +25,8 @@ internal sealed record DetectorFunction(
     int MinimumBuckets,
     long MinimumElapsedMs,
     bool Complement,
-    bool InfluenceAvailable)
+    bool InfluenceAvailable,
+    bool Rare = false)
 {
     private const long TwoHoursMs = 2 * 3_600_000L;
 
@@ -32,6 +34,7 @@ internal sealed record DetectorFunction(
     public static string Describe(BucketFeature feature) => feature switch
     {
         BucketFeature.Count => "count",
+        BucketFeature.Rare => "rare",
         BucketFeature.Sum => "sum",
         BucketFeature.Mean => "mean",
         BucketFeature.Median => "median",
@@ -114,6 +117,8 @@ internal sealed record DetectorFunction(
                     TwoHoursMs,
                     Complement: true,
                     InfluenceAvailable: true);
+            case "rare" when prefix.Length == 0:
+                return new DetectorFunction(name, [BucketFeature.Rare], [Tail.TwoSided], false, false, 20, 0, false, true, Rare: true);
             case "time_of_day" when prefix.Length == 0:
                 return One(name, BucketFeature.TimeOfDay, Tail.TwoSided, emptyZero: false, number: false, 8, TwoHoursMs, complement: false, true);
             case "time_of_week" when prefix.Length == 0:

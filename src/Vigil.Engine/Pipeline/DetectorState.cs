@@ -35,6 +35,13 @@ internal sealed class DetectorState
     private SeriesResult[] _popResults = new SeriesResult[16];
     private long[] _personKeys = new long[16];
     private int[] _personOrder = new int[16];
+    private double[] _rareCount = new double[16];
+    private double[] _rareP = new double[16];
+    private long[] _rareKeys = [];
+    private int[] _rareOrder = [];
+    private double[] _partitionBuckets = new double[4];
+    private double[] _partitionTotal = new double[4];
+    private long[] _partitionStamp = new long[4];
     private ScoreNormalizer[] _normalizers;
     private SeriesIndex _series = new();
     private long[] _firstBucket = new long[16];
@@ -201,6 +208,7 @@ internal sealed class DetectorState
         switch (first)
         {
             case BucketFeature.Count:
+            case BucketFeature.Rare:
                 break;
             case BucketFeature.DistinctCount:
             case BucketFeature.InfoContent:
@@ -279,6 +287,16 @@ internal sealed class DetectorState
             return;
         }
 
+        if (Function.Rare)
+        {
+            if (hasGen)
+            {
+                ScoreRare(gen, bucketIndex, candidates);
+            }
+
+            return;
+        }
+
         if (Function.EmptyBucketIsZero)
         {
             var n = _series.Count;
@@ -310,7 +328,7 @@ internal sealed class DetectorState
         var count = gen.Count[s];
         return feature switch
         {
-            BucketFeature.Count => count,
+            BucketFeature.Count or BucketFeature.Rare => count,
             BucketFeature.Sum => gen.Sum[s],
             BucketFeature.Mean => gen.Mean[s],
             BucketFeature.Median => _median[s],
@@ -343,6 +361,18 @@ internal sealed class DetectorState
         {
             WriteBlock(writer, m.Save);
         }
+
+        if (Function.Rare)
+        {
+            var header = writer.GetSpan(8);
+            BinaryPrimitives.WriteInt32LittleEndian(header, _series.Count);
+            BinaryPrimitives.WriteInt32LittleEndian(header[4..], _partitionBuckets.Length);
+            writer.Advance(8);
+            ColumnIo.Write<double>(writer, _rareCount.AsSpan(0, _series.Count));
+            ColumnIo.Write<double>(writer, _partitionBuckets);
+            ColumnIo.Write<double>(writer, _partitionTotal);
+            ColumnIo.Write<long>(writer, _partitionStamp);
+        }
     }
 
     /// <summary>Restores what <see cref="SaveModels"/> wrote.</summary>
@@ -358,6 +388,21 @@ internal sealed class DetectorState
         for (var f = 0; f < _population.Length; f++)
         {
             _population[f] = PopulationModel.Load(ReadBlock(ref source), _spanMs);
+        }
+
+        if (Function.Rare)
+        {
+            var n = BinaryPrimitives.ReadInt32LittleEndian(source);
+            var partitions = BinaryPrimitives.ReadInt32LittleEndian(source[4..]);
+            source = source[8..];
+            EnsureColumns(n);
+            ColumnIo.Read(ref source, _rareCount.AsSpan(0, n));
+            _partitionBuckets = new double[partitions];
+            _partitionTotal = new double[partitions];
+            _partitionStamp = new long[partitions];
+            ColumnIo.Read(ref source, _partitionBuckets.AsSpan());
+            ColumnIo.Read(ref source, _partitionTotal.AsSpan());
+            ColumnIo.Read(ref source, _partitionStamp.AsSpan());
         }
     }
 
@@ -532,6 +577,111 @@ internal sealed class DetectorState
 
             start = end;
         }
+    }
+
+    private void ScoreRare(BucketGeneration gen, long bucketIndex, LeafBuffer candidates)
+    {
+        // Implementation note (ml-cpp rare, simplified): a category's probability is the share of all
+        // past category occurrences (buckets in which a by value was present) that belong to categories
+        // at most as frequent as it, with a new category counting as frequency 0 plus one pseudo-count:
+        // p = (Σ_{c': n_c' ≤ n_c} n_c' + 1) / (Σ n + 1). No decay of the counts; no per-bucket indicator
+        // feature. Scored once the partition has 20 buckets of history.
+        var n = _series.Count;
+        if (_rareKeys.Length < n)
+        {
+            _rareKeys = new long[Math.Max(n, _rareKeys.Length * 2)];
+            _rareOrder = new int[_rareKeys.Length];
+        }
+
+        for (var s = 0; s < n; s++)
+        {
+            _rareKeys[s] = ((long)(_series.Partition(s) + 1) << 32) | (uint)Math.Min(_rareCount[s], int.MaxValue);
+            _rareOrder[s] = s;
+        }
+
+        Array.Sort(_rareKeys, _rareOrder, 0, n);
+        var start = 0;
+        while (start < n)
+        {
+            var partition = _series.Partition(_rareOrder[start]) + 1;
+            var end = start;
+            while (end < n && _series.Partition(_rareOrder[end]) + 1 == partition)
+            {
+                end++;
+            }
+
+            EnsurePartition(partition);
+            var total = _partitionTotal[partition];
+            var cumulative = 0.0;
+            var i = start;
+            while (i < end)
+            {
+                var count = _rareCount[_rareOrder[i]];
+                var j = i;
+                while (j < end && _rareCount[_rareOrder[j]] == count)
+                {
+                    cumulative += count;
+                    j++;
+                }
+
+                var p = Math.Min(1.0, (cumulative + 1.0) / (total + 1.0));
+                for (var k = i; k < j; k++)
+                {
+                    _rareP[_rareOrder[k]] = p;
+                }
+
+                i = j;
+            }
+
+            start = end;
+        }
+
+        for (var t = 0; t < gen.TouchedCount; t++)
+        {
+            var s = gen.Touched[t];
+            var partition = _series.Partition(s) + 1;
+            if (_partitionBuckets[partition] >= Function.MinimumBuckets)
+            {
+                var p = _rareP[s];
+                var share = _partitionTotal[partition] > 0 ? _rareCount[s] / _partitionTotal[partition] : 0.0;
+                var r = new SeriesResult(true, p, p, 1.0, 1.0, share, 0, 1, 0, AnomalyType.None);
+                Aggregator.Add(p);
+                var raw = p <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(p) : 0.0;
+                var scope = s & ScopeMask;
+                _normalizers[0].Update(scope, raw);
+                if (raw > 0)
+                {
+                    candidates.Add(new LeafResult(Position, 0, s, r, raw, scope));
+                }
+            }
+        }
+
+        // Learn the bucket.
+        for (var t = 0; t < gen.TouchedCount; t++)
+        {
+            var s = gen.Touched[t];
+            var partition = _series.Partition(s) + 1;
+            _rareCount[s] += 1;
+            _partitionTotal[partition] += 1;
+            if (_partitionStamp[partition] != bucketIndex + 1)
+            {
+                _partitionStamp[partition] = bucketIndex + 1;
+                _partitionBuckets[partition] += 1;
+            }
+        }
+    }
+
+    private void EnsurePartition(int partition)
+    {
+        if (partition < _partitionBuckets.Length)
+        {
+            return;
+        }
+
+        var size = Math.Max(partition + 1, _partitionBuckets.Length * 2);
+        Array.Resize(ref _partitionBuckets, size);
+        Array.Resize(ref _partitionTotal, size);
+        Array.Resize(ref _partitionStamp, size);
     }
 
     private ModelPlotDocument Plot(AnalysisSpec analysis, ValueInterner?[] interners, int s, int f, long bucketStartMs,
@@ -733,6 +883,8 @@ internal sealed class DetectorState
         Array.Resize(ref _median, size);
         Array.Resize(ref _info, size);
         Array.Resize(ref _attributeOf, size);
+        Array.Resize(ref _rareCount, size);
+        Array.Resize(ref _rareP, size);
     }
 
     private static long Hash64(ReadOnlySpan<byte> bytes)
@@ -770,6 +922,7 @@ internal sealed class DetectorState
         BucketFeature.InfoContent => "'information content of value per bucket by person'",
         BucketFeature.TimeOfDay => "'time-of-day by person'",
         BucketFeature.TimeOfWeek => "'time-of-week by person'",
+        BucketFeature.Rare => "'rare'",
         _ => "'unknown'",
     };
 }
