@@ -112,13 +112,19 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 throw new NotSupportedException("population rare (rare with over_field_name) is not supported by the analysis pipeline yet");
             }
 
+            if (function.LatLong && ds.OverFieldName is not null)
+            {
+                throw new NotSupportedException("lat_long with over_field_name is not supported by the analysis pipeline yet");
+            }
+
             if (function.Rare && ds.ByFieldName is null)
             {
                 throw new ArgumentException("by_field_name must be set when the 'rare' function is used", nameof(spec));
             }
 
             var fieldIndex = ds.FieldName is null ? -1 : FieldIndex(ds.FieldName);
-            if ((function.NeedsNumber || function.Features[0] is BucketFeature.DistinctCount or BucketFeature.InfoContent) && fieldIndex < 0)
+            if ((function.NeedsNumber || function.LatLong || function.Features[0] is BucketFeature.DistinctCount or BucketFeature.InfoContent)
+                && fieldIndex < 0)
             {
                 throw new ArgumentException($"field_name must be set when the '{function.Name}' function is used", nameof(spec));
             }
@@ -709,8 +715,21 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             var singleP = r.SingleBucketProbability;
             var population = d.IsPopulation;
             var rare = d.Function.Rare;
+            var geo = d.Function.LatLong;
+            IReadOnlyList<double>? actual = population ? null : [r.Actual];
+            IReadOnlyList<double>? typical = population ? null : [r.Typical];
+            GeoResults? geoResults = null;
+            if (geo)
+            {
+                var lat = _candidates.Causes[leaf.CauseStart].Result;
+                var lon = _candidates.Causes[leaf.CauseStart + 1].Result;
+                actual = [lat.Actual, lon.Actual];
+                typical = [lat.Typical, lon.Typical];
+                geoResults = new GeoResults(Point(lat.Actual, lon.Actual), Point(lat.Typical, lon.Typical));
+            }
+
             List<AnomalyCause>? causes = null;
-            if (population)
+            if (population && !geo)
             {
                 causes = new List<AnomalyCause>(leaf.CauseCount);
                 for (var i = leaf.CauseStart; i < leaf.CauseStart + leaf.CauseCount; i++)
@@ -738,7 +757,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             {
                 JobId = _spec.JobId,
                 Probability = p,
-                MultiBucketImpact = population || rare ? null : r.MultiBucketImpact,
+                MultiBucketImpact = population || rare || geo ? null : r.MultiBucketImpact,
                 RecordScore = score,
                 InitialRecordScore = score,
                 BucketSpan = _spanSeconds,
@@ -751,13 +770,14 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 PartitionFieldValue = DetectorState.ValueOf(_interners, d.PartitionIndex, d.Series.Partition(leaf.Series)),
                 Function = d.Function.Name,
                 FunctionDescription = DetectorFunction.Describe(feature),
-                Typical = population ? null : [r.Typical],
-                Actual = population ? null : [r.Actual],
+                Typical = typical,
+                Actual = actual,
                 FieldName = d.Spec.FieldName,
                 OverFieldName = d.Spec.OverFieldName,
                 OverFieldValue = DetectorState.ValueOf(_interners, d.OverIndex, d.Series.Over(leaf.Series)),
                 Causes = causes,
                 Influencers = influences,
+                GeoResults = geoResults,
                 AnomalyScoreExplanation = new AnomalyScoreExplanation
                 {
                     AnomalyType = r.AnomalyType switch
@@ -767,15 +787,18 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                         _ => null,
                     },
                     SingleBucketImpact = singleP < 0.05 ? (int)Math.Round(-Math.Log10(Math.Max(singleP, double.Epsilon))) : null,
-                    MultiBucketImpact = population || rare ? null : (int)Math.Round(r.MultiBucketImpact),
-                    LowerConfidenceBound = rare ? null : r.LowerBound,
-                    TypicalValue = rare ? null : r.Typical,
-                    UpperConfidenceBound = rare ? null : r.UpperBound,
+                    MultiBucketImpact = population || rare || geo ? null : (int)Math.Round(r.MultiBucketImpact),
+                    LowerConfidenceBound = rare || geo ? null : r.LowerBound,
+                    TypicalValue = rare || geo ? null : r.Typical,
+                    UpperConfidenceBound = rare || geo ? null : r.UpperBound,
                     ByFieldFirstOccurrence = rare ? r.Typical == 0 : null,
                 },
             });
         }
     }
+
+    private static string Point(double lat, double lon) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{lat},{lon}");
 
     private void NoteInfluencer(int slot, int value, double logP)
     {

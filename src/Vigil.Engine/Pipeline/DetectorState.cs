@@ -35,6 +35,8 @@ internal sealed class DetectorState
     private SeriesResult[] _popResults = new SeriesResult[16];
     private long[] _personKeys = new long[16];
     private int[] _personOrder = new int[16];
+    private double _lat;
+    private double _lon;
     private double[] _rareCount = new double[16];
     private double[] _rareP = new double[16];
     private long[] _rareKeys = [];
@@ -195,6 +197,10 @@ internal sealed class DetectorState
         {
             return;
         }
+        else if (Function.LatLong && !TryParseLatLong(fields.Utf8(FieldIndex), out _lat, out _lon))
+        {
+            return;
+        }
 
         var s = _series.GetOrAdd(partition, by, over, out var added);
         if (added)
@@ -226,6 +232,11 @@ internal sealed class DetectorState
                 break;
             }
 
+            case BucketFeature.Latitude:
+                // x was not parsed: lat_long values are "lat,lon" text (checked below before the series is touched).
+                gen.Sum[s] += weight * _lat;
+                gen.Sum2[s] += weight * _lon;
+                break;
             case BucketFeature.TimeOfDay:
                 gen.Sum[s] += weight * SecondsOfDay(timeMs);
                 break;
@@ -337,7 +348,8 @@ internal sealed class DetectorState
             BucketFeature.Varp => count > 0 ? gen.M2[s] / count : double.NaN,
             BucketFeature.DistinctCount => gen.Distinct[s],
             BucketFeature.InfoContent => _info[s],
-            BucketFeature.TimeOfDay or BucketFeature.TimeOfWeek => count > 0 ? gen.Sum[s] / count : double.NaN,
+            BucketFeature.TimeOfDay or BucketFeature.TimeOfWeek or BucketFeature.Latitude => count > 0 ? gen.Sum[s] / count : double.NaN,
+            BucketFeature.Longitude => count > 0 ? gen.Sum2[s] / count : double.NaN,
             _ => double.NaN,
         };
     }
@@ -455,6 +467,12 @@ internal sealed class DetectorState
     {
         var features = Function.Features;
         var count = hasData ? gen.Count[s] : 1.0;
+        if (Function.LatLong)
+        {
+            ScoreLatLong(gen, s, bucketStartMs, count, candidates, plots, analysis, interners);
+            return;
+        }
+
         for (var f = 0; f < features.Length; f++)
         {
             var value = FeatureValue(gen, hasData, s, features[f]);
@@ -577,6 +595,53 @@ internal sealed class DetectorState
 
             start = end;
         }
+    }
+
+    private void ScoreLatLong(BucketGeneration gen, int s, long bucketStartMs, double count, LeafBuffer candidates,
+        List<ModelPlotDocument>? plots, AnalysisSpec analysis, ValueInterner?[] interners)
+    {
+        // Implementation note: ml-cpp models positions with a 2-D multimodal prior; we model mean latitude
+        // and mean longitude as two series and combine their probabilities with a Bonferroni bound,
+        // p = min(1, 2·min(p_lat, p_lon)). One record carries both (actual/typical = [lat, lon]).
+        var rLat = _stores[0].ScoreThenUpdate(s, bucketStartMs, FeatureValue(gen, true, s, BucketFeature.Latitude), count, Tail.TwoSided);
+        var rLon = _stores[1].ScoreThenUpdate(s, bucketStartMs, FeatureValue(gen, true, s, BucketFeature.Longitude), count, Tail.TwoSided);
+        if (plots is not null)
+        {
+            plots.Add(Plot(analysis, interners, s, 0, bucketStartMs, rLat, true));
+            plots.Add(Plot(analysis, interners, s, 1, bucketStartMs, rLon, true));
+        }
+
+        if (!rLat.Scored || !rLon.Scored)
+        {
+            return;
+        }
+
+        var p = Math.Min(1.0, 2.0 * Math.Min(rLat.Probability, rLon.Probability));
+        Aggregator.Add(p);
+        var raw = p <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(p) : 0.0;
+        var scope = s & ScopeMask;
+        _normalizers[0].Update(scope, raw);
+        if (raw > 0)
+        {
+            var causeStart = candidates.CauseCount;
+            candidates.AddCause(new CauseEntry(s, 0, rLat));
+            candidates.AddCause(new CauseEntry(s, 1, rLon));
+            var type = rLat.Probability <= rLon.Probability ? rLat.AnomalyType : rLon.AnomalyType;
+            var combined = rLat with { Probability = p, SingleBucketProbability = p, MultiBucketImpact = 0, AnomalyType = type };
+            candidates.Add(new LeafResult(Position, 0, s, combined, raw, scope, causeStart, 2));
+        }
+    }
+
+    private static bool TryParseLatLong(ReadOnlySpan<byte> text, out double lat, out double lon)
+    {
+        var comma = text.IndexOf((byte)',');
+        lat = 0;
+        lon = 0;
+        return comma > 0
+            && NumberText.TryParse(text[..comma].Trim((byte)' '), out lat)
+            && NumberText.TryParse(text[(comma + 1)..].Trim((byte)' '), out lon)
+            && lat is >= -90 and <= 90
+            && lon is >= -180 and <= 180;
     }
 
     private void ScoreRare(BucketGeneration gen, long bucketIndex, LeafBuffer candidates)
@@ -923,6 +988,8 @@ internal sealed class DetectorState
         BucketFeature.TimeOfDay => "'time-of-day by person'",
         BucketFeature.TimeOfWeek => "'time-of-week by person'",
         BucketFeature.Rare => "'rare'",
+        BucketFeature.Latitude => "'mean latitude by person'",
+        BucketFeature.Longitude => "'mean longitude by person'",
         _ => "'unknown'",
     };
 }

@@ -213,7 +213,7 @@ public sealed class PipelineBehaviourTests
     [Fact]
     public void Unsupported_functions_are_rejected()
     {
-        Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(Gen.Spec("lat_long", "loc", null, null, ["loc"])));
+        Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(Gen.Spec("freq_rare", null, "p", null, ["p"])));
     }
 
     [Fact]
