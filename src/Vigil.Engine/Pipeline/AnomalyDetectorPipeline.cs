@@ -107,11 +107,6 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             var ds = spec.Detectors[d];
             var function = DetectorFunction.TryParse(ds.Function)
                 ?? throw new NotSupportedException($"function '{ds.Function}' is not supported by the analysis pipeline");
-            if (function.Rare && ds.OverFieldName is not null)
-            {
-                throw new NotSupportedException("population rare (rare with over_field_name) is not supported by the analysis pipeline yet");
-            }
-
             if (function.LatLong && ds.OverFieldName is not null)
             {
                 throw new NotSupportedException("lat_long with over_field_name is not supported by the analysis pipeline yet");

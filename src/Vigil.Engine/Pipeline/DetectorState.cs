@@ -38,6 +38,8 @@ internal sealed class DetectorState
     private double _lat;
     private double _lon;
     private double[] _rareCount = new double[16];
+    private double[] _attrDistinct = new double[16];
+    private double[] _attrP = new double[16];
     private double[] _rareP = new double[16];
     private long[] _rareKeys = [];
     private int[] _rareOrder = [];
@@ -290,7 +292,11 @@ internal sealed class DetectorState
 
         if (IsPopulation)
         {
-            if (hasGen)
+            if (hasGen && Function.Rare)
+            {
+                ScorePopulationRare(gen, bucketIndex, candidates);
+            }
+            else if (hasGen)
             {
                 ScorePopulation(gen, bucketIndex, candidates);
             }
@@ -384,6 +390,7 @@ internal sealed class DetectorState
             ColumnIo.Write<double>(writer, _partitionBuckets);
             ColumnIo.Write<double>(writer, _partitionTotal);
             ColumnIo.Write<long>(writer, _partitionStamp);
+            ColumnIo.Write<double>(writer, _attrDistinct.AsSpan(0, _attributes.Count));
         }
     }
 
@@ -415,6 +422,10 @@ internal sealed class DetectorState
             ColumnIo.Read(ref source, _partitionBuckets.AsSpan());
             ColumnIo.Read(ref source, _partitionTotal.AsSpan());
             ColumnIo.Read(ref source, _partitionStamp.AsSpan());
+            var attributes = _attributes.Count;
+            _attrDistinct = new double[Math.Max(16, attributes)];
+            _attrP = new double[_attrDistinct.Length];
+            ColumnIo.Read(ref source, _attrDistinct.AsSpan(0, attributes));
         }
     }
 
@@ -537,7 +548,19 @@ internal sealed class DetectorState
             model.Commit(bucketIndex);
         }
 
-        // Pass 2: one result per person: its least likely attribute value (ml-cpp's person-level
+        ReportPersons(gen, candidates);
+    }
+
+    /// <summary>
+    /// Pass 2 of population scoring: one result per (partition, person) from the per person × attribute
+    /// results in <see cref="_popResults"/> (touched order, <c>features</c> per entry) and the person keys.
+    /// </summary>
+    private void ReportPersons(BucketGeneration gen, LeafBuffer candidates)
+    {
+        var nf = Function.Features.Length;
+        var touched = gen.TouchedCount;
+
+        // One result per person: its least likely attribute value (ml-cpp's person-level
         // aggregation weights (0, 1, 1, 1) make it essentially the minimum probability).
         Array.Sort(_personKeys, _personOrder, 0, touched);
         var start = 0;
@@ -728,6 +751,118 @@ internal sealed class DetectorState
             var partition = _series.Partition(s) + 1;
             _rareCount[s] += 1;
             _partitionTotal[partition] += 1;
+            if (_partitionStamp[partition] != bucketIndex + 1)
+            {
+                _partitionStamp[partition] = bucketIndex + 1;
+                _partitionBuckets[partition] += 1;
+            }
+        }
+    }
+
+    private void ScorePopulationRare(BucketGeneration gen, long bucketIndex, LeafBuffer candidates)
+    {
+        // Implementation note (ml-cpp population rare, simplified): an attribute's rarity is the number of
+        // distinct people who have had it; its probability is the share of all (person, attribute) pairs
+        // seen so far that belong to attributes with at most as many people, plus one pseudo-count:
+        // p = (Σ_{a': D_a' ≤ D_a} D_a' + 1) / (Σ D + 1). A person is reported by its rarest attribute
+        // (ml-cpp's person aggregation), with the rare attributes as causes.
+        var attributes = _attributes.Count;
+        if (_attrDistinct.Length < attributes)
+        {
+            Array.Resize(ref _attrDistinct, Math.Max(attributes, _attrDistinct.Length * 2));
+            Array.Resize(ref _attrP, _attrDistinct.Length);
+        }
+
+        if (_rareKeys.Length < attributes)
+        {
+            _rareKeys = new long[Math.Max(attributes, _rareKeys.Length * 2)];
+            _rareOrder = new int[_rareKeys.Length];
+        }
+
+        for (var a = 0; a < attributes; a++)
+        {
+            _rareKeys[a] = ((long)(_attributes.Partition(a) + 1) << 32) | (uint)Math.Min(_attrDistinct[a], int.MaxValue);
+            _rareOrder[a] = a;
+        }
+
+        Array.Sort(_rareKeys, _rareOrder, 0, attributes);
+        var start = 0;
+        while (start < attributes)
+        {
+            var partition = _attributes.Partition(_rareOrder[start]) + 1;
+            var end = start;
+            while (end < attributes && _attributes.Partition(_rareOrder[end]) + 1 == partition)
+            {
+                end++;
+            }
+
+            EnsurePartition(partition);
+            var total = _partitionTotal[partition];
+            var cumulative = 0.0;
+            var i = start;
+            while (i < end)
+            {
+                var d = _attrDistinct[_rareOrder[i]];
+                var j = i;
+                while (j < end && _attrDistinct[_rareOrder[j]] == d)
+                {
+                    cumulative += d;
+                    j++;
+                }
+
+                var p = Math.Min(1.0, (cumulative + 1.0) / (total + 1.0));
+                for (var k = i; k < j; k++)
+                {
+                    _attrP[_rareOrder[k]] = p;
+                }
+
+                i = j;
+            }
+
+            start = end;
+        }
+
+        var touched = gen.TouchedCount;
+        if (_popResults.Length < touched)
+        {
+            _popResults = new SeriesResult[Math.Max(touched, _popResults.Length * 2)];
+        }
+
+        if (_personKeys.Length < touched)
+        {
+            _personKeys = new long[Math.Max(touched, _personKeys.Length * 2)];
+            _personOrder = new int[_personKeys.Length];
+        }
+
+        for (var t = 0; t < touched; t++)
+        {
+            var s = gen.Touched[t];
+            var attribute = _attributeOf[s];
+            var partition = _series.Partition(s) + 1;
+            EnsurePartition(partition);
+            var total = _partitionTotal[partition];
+            var share = total > 0 ? _attrDistinct[attribute] / total : 0.0;
+            var scored = _partitionBuckets[partition] >= Function.MinimumBuckets;
+            var p = scored ? _attrP[attribute] : 1.0;
+            _popResults[t] = new SeriesResult(scored, p, p, 1.0, 1.0, share, 0, 1, 0, AnomalyType.None);
+            _personKeys[t] = ((long)partition << 32) | (uint)_series.Over(s);
+            _personOrder[t] = t;
+        }
+
+        ReportPersons(gen, candidates);
+
+        // Learn the bucket: new (person, attribute) pairs raise the attribute's distinct-people count.
+        for (var t = 0; t < touched; t++)
+        {
+            var s = gen.Touched[t];
+            var partition = _series.Partition(s) + 1;
+            if (_rareCount[s] == 0)
+            {
+                _attrDistinct[_attributeOf[s]] += 1;
+                _partitionTotal[partition] += 1;
+            }
+
+            _rareCount[s] += 1;
             if (_partitionStamp[partition] != bucketIndex + 1)
             {
                 _partitionStamp[partition] = bucketIndex + 1;

@@ -44,10 +44,39 @@ public sealed class RareTests
     }
 
     [Fact]
-    public void Rare_with_over_field_is_not_supported_yet()
+    public void Population_rare_reports_the_client_using_a_uri_nobody_uses()
     {
         var spec = new AnalysisSpec(
-            "r", Gen.SpanMs, 0, [new DetectorSpec(0, "rare", null, "p", "u", null, false, null, "rare")], [], null, ["p", "u"], false);
-        Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(spec));
+            "r", Gen.SpanMs, 0, [new DetectorSpec(0, "rare", null, "uri", "clientip", null, false, null, "rare by uri over clientip")],
+            ["clientip"], null, ["uri", "clientip"], false);
+        var pipeline = new AnomalyDetectorPipeline(spec);
+        var sink = new CollectingSink();
+        var rec = new TestRecord(2);
+        var random = new Random(71);
+        for (var b = 0; b < 120; b++)
+        {
+            var start = Gen.Start + (b * Gen.SpanMs);
+            for (var c = 0; c < 50; c++)
+            {
+                var uri = "/page/" + random.Next(0, 10);
+                pipeline.OnRecord(start + c, rec.Clear().Str(0, uri).Str(1, "c" + c).Fields);
+            }
+
+            if (b == 100)
+            {
+                pipeline.OnRecord(start + 99, rec.Clear().Str(0, "/admin/secret").Str(1, "c7").Fields);
+            }
+
+            pipeline.CloseBucket(start, sink);
+        }
+
+        var top = sink.Records.MaxBy(r => r.RecordScore)!;
+        Assert.Equal(Gen.Start + (100 * Gen.SpanMs), top.Timestamp);
+        Assert.Equal("c7", top.OverFieldValue);
+        Assert.Equal("rare", top.Function);
+        var cause = Assert.Single(top.Causes!);
+        Assert.Equal("/admin/secret", cause.ByFieldValue);
+        Assert.True(top.RecordScore > 50, $"record_score {top.RecordScore}");
+        Assert.DoesNotContain(sink.Records, r => r.Timestamp != top.Timestamp && r.RecordScore > 25);
     }
 }

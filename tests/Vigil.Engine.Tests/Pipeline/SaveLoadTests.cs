@@ -9,6 +9,7 @@ public sealed class SaveLoadTests
 {
     [Theory]
     [InlineData("rare", null, "p", null)]
+    [InlineData("rare", null, "p", "u")]
     [InlineData("count", null, "p", "u")]
     [InlineData("metric", "v", null, "u")]
     [InlineData("median", "v", "p", null)]
