@@ -13,11 +13,13 @@ internal static class EvalNabCommand
         var data = new Option<DirectoryInfo>("--data") { Description = "NAB data directory (category/file.csv)", Required = true };
         var labels = new Option<FileInfo>("--labels") { Description = "NAB combined_windows.json", Required = true };
         var files = new Option<bool>("--files") { Description = "Also print per-file outcomes under the standard profile" };
+        var dump = new Option<DirectoryInfo?>("--dump") { Description = "Write timestamp,value-free per-row scores (time_ms,score,window) per file to this directory" };
         var command = new Command("nab", "Score the engine on the Numenta Anomaly Benchmark (one fixed configuration, no lookahead)")
         {
             data,
             labels,
             files,
+            dump,
         };
         command.SetAction(parse =>
         {
@@ -45,11 +47,42 @@ internal static class EvalNabCommand
             }
 
             Print(output, corpus, parse.GetValue(files));
+            var dumpDir = parse.GetValue(dump);
+            if (dumpDir != null)
+            {
+                Dump(dumpDir, corpus);
+            }
+
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{corpus.Count} files, {rows} rows in {watch.Elapsed.TotalSeconds:F1} s"));
             return 0;
         });
         return command;
+    }
+
+    private static void Dump(DirectoryInfo directory, List<NabFile> corpus)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var file in corpus)
+        {
+            var path = Path.Combine(directory.FullName, file.Name.Replace('/', '_') + ".scores.csv");
+            Directory.CreateDirectory(directory.FullName);
+            using var writer = new StreamWriter(path);
+            writer.WriteLine("time_ms,score,window");
+            for (var i = 0; i < file.TimesMs.Length; i++)
+            {
+                var inWindow = 0;
+                foreach (var (start, end) in file.Windows)
+                {
+                    if (file.TimesMs[i] >= start && file.TimesMs[i] <= end)
+                    {
+                        inWindow = 1;
+                    }
+                }
+
+                writer.WriteLine(string.Create(inv, $"{file.TimesMs[i]},{file.Scores[i]:0.######},{inWindow}"));
+            }
+        }
     }
 
     private static void Print(TextWriter output, List<NabFile> corpus, bool perFile)
@@ -120,9 +153,11 @@ internal static class EvalNabCommand
         {
             output.WriteLine();
             output.WriteLine("per file (standard profile)");
-            foreach (var f in results[0].Files)
+            for (var i = 0; i < results[0].Files.Count; i++)
             {
-                output.WriteLine(string.Create(inv, $"{f.Name,-60} score {f.Score,7:F3}  TP {f.TruePositives} FN {f.FalseNegatives} FP {f.FalsePositives}"));
+                var f = results[0].Files[i];
+                output.WriteLine(string.Create(inv,
+                    $"{f.Name,-58} {f.Score,7:F3}  TP {f.TruePositives} FN {f.FalseNegatives} FP {f.FalsePositives,-3} {corpus[i].ModelSummary}"));
             }
         }
     }

@@ -43,7 +43,12 @@ public static class NabRunner
     /// <param name="timesMs">Row times in file order.</param>
     /// <param name="values">Row values.</param>
     /// <param name="configure">Optional change to the engine options (for experiments); null for the fixed configuration.</param>
-    public static double[] ScoreRows(long[] timesMs, double[] values, Func<SeriesModelOptions, SeriesModelOptions>? configure = null)
+    public static double[] ScoreRows(long[] timesMs, double[] values, Func<SeriesModelOptions, SeriesModelOptions>? configure = null) =>
+        ScoreRows(timesMs, values, configure, out _);
+
+    /// <summary>Scores every row of one file and describes the final model.</summary>
+    public static double[] ScoreRows(
+        long[] timesMs, double[] values, Func<SeriesModelOptions, SeriesModelOptions>? configure, out string modelSummary)
     {
         ArgumentNullException.ThrowIfNull(timesMs);
         ArgumentNullException.ThrowIfNull(values);
@@ -70,6 +75,10 @@ public static class NabRunner
         {
             results.Add(last);
         }
+
+        var models = analyzer.Models;
+        modelSummary = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"span {span / 1000}s, {(models.IsWeekly(0) ? "weekly" : models.IsSeasonal(0) ? "daily" : "no seasonality")}");
 
         // Each row gets the score of the bucket it fell in (computed when that bucket closed).
         var scores = new double[timesMs.Length];
@@ -115,8 +124,8 @@ public static class NabRunner
         {
             progress?.Invoke(names[i], i, names.Count);
             var (times, values) = NabCorpus.ReadDataFile(Path.Combine(dataDirectory, names[i]));
-            var scores = ScoreRows(times, values, configure);
-            files.Add(new NabFile(names[i], times, scores, labels[names[i]]));
+            var scores = ScoreRows(times, values, configure, out var summary);
+            files.Add(new NabFile(names[i], times, scores, labels[names[i]]) { ModelSummary = summary });
         }
 
         return files;

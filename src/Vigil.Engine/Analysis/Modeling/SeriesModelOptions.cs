@@ -21,8 +21,8 @@ public sealed record SeriesModelOptions
     /// <summary>Half-life, in buckets, of the residual scale estimate.</summary>
     public double ScaleHalfLifeBuckets { get; init; } = 288;
 
-    /// <summary>Learning rate of the seasonal profile bins.</summary>
-    public double SeasonalLearningRate { get; init; } = 0.05;
+    /// <summary>Floor of the per-period learning rate of the seasonal profile bins (bins learn as running means until then).</summary>
+    public double SeasonalLearningRate { get; init; } = 0.1;
 
     /// <summary>CUSUM decision threshold (in residual standard deviations) for level and scale changes.</summary>
     public double ChangeThreshold { get; init; } = 8.0;

@@ -26,20 +26,26 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// </list>
 /// <para>Snapshots are raw little-endian columns; restoring one reproduces scores exactly.</para>
 /// </remarks>
-public sealed class SeriesModelStore
+public sealed partial class SeriesModelStore
 {
     private const int SnapshotMagic = 0x4C475356; // "VSGL"
     private const int SnapshotVersion = 1;
     private const long DayMs = 86_400_000L;
     private const int TestBins = 24;
     private const int TestStride = TestBins * 4 + 4;
-    private const int MaxProfileBins = 48;
+    private const long WeekMs = 7 * DayMs;
+    private const int MaxDailyBins = 288;
+    private const int MaxWeeklyBins = 336;
+    private const int ScaleBins = 24;
     private const double MultiBucketDecay = 0.9;
     private const double MultiBucketCorrelation = 0.4536; // sqrt((1 - 0.81) / (1 - 0.81^12))
     private const double LogOutlierHigh = -6.907755278982137; // ln 1e-3
     private const double LogOutlierLow = -11.512925464970229; // ln 1e-5
     private const double ZClip = 10.0;
-    private const int FlagSeasonal = 1;
+    private const int FlagDaily = 1;
+    private const int FlagWeekly = 2;
+    private const int TestModeIndex = TestStride - 1;
+    private const int TestStartIndex = TestStride - 2;
 
     private static readonly double[] MeanAbsT = BuildMeanAbsT();
     private static readonly double[] ShapeRatio = BuildShapeRatio();
@@ -49,8 +55,10 @@ public sealed class SeriesModelStore
     private readonly double _levelRate;
     private readonly double _scaleRate;
     private readonly double _baselineRate;
-    private readonly int _profileBins;
     private readonly bool _daily;
+    private readonly double _bucketsPerDay;
+    private readonly Periodic _dailyShape;
+    private readonly Periodic _weeklyShape;
     private readonly double _minElapsed;
 
     private int _count;
@@ -86,9 +94,11 @@ public sealed class SeriesModelStore
     private int[] _profileHandle = [];
     private int[] _lastDay = [];
     private int[] _flags = [];
+    private int[] _seasonAge = [];
 
     private FloatSlabPool _tests;
-    private FloatSlabPool _profiles;
+    private FloatSlabPool _dailyProfiles;
+    private FloatSlabPool _weeklyProfiles;
 
     /// <summary>Creates an empty store.</summary>
     public SeriesModelStore(SeriesModelOptions options)
@@ -101,10 +111,13 @@ public sealed class SeriesModelStore
         var bucketsPerDay = (double)DayMs / options.BucketSpanMs;
         _baselineRate = Math.Min(1.0, Math.Log(2) / Math.Max(1.0, bucketsPerDay));
         _daily = options.DetectDailySeasonality && bucketsPerDay >= 12;
-        _profileBins = (int)Math.Min(MaxProfileBins, Math.Floor(bucketsPerDay));
+        _bucketsPerDay = bucketsPerDay;
+        _dailyShape = new Periodic(DayMs, options.BucketSpanMs, MaxDailyBins);
+        _weeklyShape = new Periodic(WeekMs, options.BucketSpanMs, MaxWeeklyBins);
         _minElapsed = options.MinimumElapsedMs;
         _tests = new FloatSlabPool(TestStride);
-        _profiles = new FloatSlabPool(2 * Math.Max(_profileBins, 1));
+        _dailyProfiles = new FloatSlabPool(_dailyShape.Bins + ScaleBins);
+        _weeklyProfiles = new FloatSlabPool(_weeklyShape.Bins + ScaleBins);
         Grow(16);
     }
 
@@ -115,20 +128,23 @@ public sealed class SeriesModelStore
     public int Count => _count;
 
     /// <summary>Number of series with an accepted seasonal component.</summary>
-    public int SeasonalCount => _profiles.InUse;
+    public int SeasonalCount => _dailyProfiles.InUse + _weeklyProfiles.InUse;
 
     /// <summary>Bytes of model state: column capacities plus slab pools.</summary>
     public long ModelBytes =>
-        (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _profiles.Bytes;
+        (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
 
     /// <summary>Bytes of the hot columns per series (without optional blocks).</summary>
-    public const int BytesPerSeriesColumns = 19 * sizeof(double) + sizeof(long) + 9 * sizeof(int);
+    public const int BytesPerSeriesColumns = 19 * sizeof(double) + sizeof(long) + 10 * sizeof(int);
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
 
-    /// <summary>Bytes of one seasonal profile block for this store's bucket span.</summary>
-    public int ProfileBlockBytes => _profiles.Stride * sizeof(float);
+    /// <summary>Bytes of one daily seasonal profile block for this store's bucket span.</summary>
+    public int DailyProfileBlockBytes => _dailyProfiles.Stride * sizeof(float);
+
+    /// <summary>Bytes of one weekly seasonal profile block for this store's bucket span.</summary>
+    public int WeeklyProfileBlockBytes => _weeklyProfiles.Stride * sizeof(float);
 
     /// <summary>Adds a series and returns its id (ids are dense, from 0).</summary>
     public int Add()
@@ -147,7 +163,10 @@ public sealed class SeriesModelStore
     }
 
     /// <summary>Whether the series has an accepted daily seasonal component.</summary>
-    public bool IsSeasonal(int series) => (_flags[series] & FlagSeasonal) != 0;
+    public bool IsSeasonal(int series) => (_flags[series] & (FlagDaily | FlagWeekly)) != 0;
+
+    /// <summary>Whether the series has an accepted weekly seasonal component.</summary>
+    public bool IsWeekly(int series) => (_flags[series] & FlagWeekly) != 0;
 
     /// <summary>
     /// Scores the bucket value of a series against its current model, then updates the model.
@@ -181,16 +200,9 @@ public sealed class SeriesModelStore
         // ---- Prediction.
         var seasonal = 0.0;
         var seasonalScale = 1.0;
-        var profile = _profileHandle[s];
-        var phaseBin = 0;
-        var phaseFrac = 0.0;
-        if (profile >= 0)
+        if (_profileHandle[s] >= 0)
         {
-            Phase(bucketStartMs, out phaseBin, out phaseFrac);
-            var block = _profiles.Block(profile);
-            var b1 = phaseBin + 1 == _profileBins ? 0 : phaseBin + 1;
-            seasonal = (1 - phaseFrac) * block[phaseBin] + phaseFrac * block[b1];
-            var binScale = (1 - phaseFrac) * block[_profileBins + phaseBin] + phaseFrac * block[_profileBins + b1];
+            seasonal = SeasonalPrediction(s, bucketStartMs, out var binScale);
             var abs = _absDev[s];
             seasonalScale = abs > 0 ? Math.Clamp(binScale / abs, 0.5, 2.0) : 1.0;
         }
@@ -208,7 +220,7 @@ public sealed class SeriesModelStore
         if (_relax[s] > 0)
         {
             // Variance is uncertain right after a change: inflate it and decay back.
-            scale *= 1.0 + (double)_relax[s] / _options.ChangeRelaxBuckets;
+            scale *= 1.0 + (double)Math.Min(_relax[s], _options.ChangeRelaxBuckets) / _options.ChangeRelaxBuckets;
         }
 
         scale = Math.Max(scale, floor);
@@ -262,7 +274,7 @@ public sealed class SeriesModelStore
             logJoint < -2.995732273553991 ? (e >= 0 ? AnomalyType.Spike : AnomalyType.Dip) : AnomalyType.None);
 
         // ---- Update.
-        Update(s, bucketStartMs, value, e, z, zc, logTwoSided, gated, n, mbNum, mbDen, mbSq, phaseBin, phaseFrac);
+        Update(s, bucketStartMs, value, e, z, zc, logTwoSided, gated, n, mbNum, mbDen, mbSq);
         return result;
     }
 
@@ -275,7 +287,7 @@ public sealed class SeriesModelStore
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], SnapshotVersion);
         BinaryPrimitives.WriteInt64LittleEndian(header[8..], _options.BucketSpanMs);
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], _count);
-        BinaryPrimitives.WriteInt32LittleEndian(header[20..], _profileBins);
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], _dailyShape.Bins * 1000 + _weeklyShape.Bins);
         writer.Advance(24);
         var c = _count;
         ColumnIo.Write<double>(writer, _n.AsSpan(0, c));
@@ -307,8 +319,10 @@ public sealed class SeriesModelStore
         ColumnIo.Write<int>(writer, _profileHandle.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _lastDay.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _flags.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _seasonAge.AsSpan(0, c));
         _tests.Save(writer);
-        _profiles.Save(writer);
+        _dailyProfiles.Save(writer);
+        _weeklyProfiles.Save(writer);
     }
 
     /// <summary>Restores a store written by <see cref="Save"/> with the same options.</summary>
@@ -327,7 +341,7 @@ public sealed class SeriesModelStore
 
         var store = new SeriesModelStore(options);
         if (BinaryPrimitives.ReadInt64LittleEndian(snapshot[8..]) != options.BucketSpanMs
-            || BinaryPrimitives.ReadInt32LittleEndian(snapshot[20..]) != store._profileBins)
+            || BinaryPrimitives.ReadInt32LittleEndian(snapshot[20..]) != store._dailyShape.Bins * 1000 + store._weeklyShape.Bins)
         {
             throw new InvalidDataException("series model snapshot was taken with a different bucket span");
         }
@@ -365,8 +379,10 @@ public sealed class SeriesModelStore
         ColumnIo.Read(ref src, store._profileHandle.AsSpan(0, c));
         ColumnIo.Read(ref src, store._lastDay.AsSpan(0, c));
         ColumnIo.Read(ref src, store._flags.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._seasonAge.AsSpan(0, c));
         store._tests = FloatSlabPool.Load(ref src);
-        store._profiles = FloatSlabPool.Load(ref src);
+        store._dailyProfiles = FloatSlabPool.Load(ref src);
+        store._weeklyProfiles = FloatSlabPool.Load(ref src);
         return store;
     }
 
@@ -386,7 +402,7 @@ public sealed class SeriesModelStore
 
     private void Update(
         int s, long t, double x, double e, double z, double zc, double logTail, bool gated, double n,
-        double mbNum, double mbDen, double mbSq, int phaseBin, double phaseFrac)
+        double mbNum, double mbDen, double mbSq)
     {
         // Outlier weight (ml-cpp rule), relaxed after a change; no down-weighting in warm-up.
         var relaxing = _relax[s] > 0;
@@ -428,18 +444,9 @@ public sealed class SeriesModelStore
         _prevX[s] = x;
 
         // Seasonal profile.
-        var profile = _profileHandle[s];
-        if (profile >= 0)
+        if (_profileHandle[s] >= 0)
         {
-            var block = _profiles.Block(profile);
-            var b1 = phaseBin + 1 == _profileBins ? 0 : phaseBin + 1;
-            var g = _options.SeasonalLearningRate * w;
-            block[phaseBin] += (float)(g * (1 - phaseFrac) * e);
-            block[b1] += (float)(g * phaseFrac * e);
-            var binsScale = block[_profileBins + phaseBin];
-            block[_profileBins + phaseBin] = (float)(binsScale + g * (1 - phaseFrac) * (absE - binsScale));
-            var b1Scale = block[_profileBins + b1];
-            block[_profileBins + b1] = (float)(b1Scale + g * phaseFrac * (absE - b1Scale));
+            UpdateSeasonal(s, t, e, absE, w);
         }
 
         // Multi-bucket feature and residual autocorrelation (only once z is meaningful).
@@ -454,38 +461,21 @@ public sealed class SeriesModelStore
             _prevZ[s] = zc;
         }
 
-        // Seasonality test accumulation and scheduling.
-        var testHandle = _testHandle[s];
+        // Seasonality tests and period boundaries.
         var day = DayIndex(t);
-        if (testHandle >= 0)
+        if (_testHandle[s] >= 0)
         {
-            var d = x - _baseline[s];
-            if (w >= 0.5)
-            {
-                var test = _tests.Block(testHandle);
-                var hour = (int)((t + _options.BucketSpanMs / 2) % DayMs * TestBins / DayMs);
-                var parityOffset = (day & 1) * 2 * TestBins;
-                test[parityOffset + hour] += (float)d;
-                test[parityOffset + TestBins + hour] += 1f;
-                test[4 * TestBins] += (float)d;
-                test[4 * TestBins + 1] += (float)(d * d);
-                test[4 * TestBins + 2] += 1f;
-            }
-
-            if (day != _lastDay[s])
-            {
-                TestDailySeasonality(s, t, day);
-            }
+            AccumulateTest(s, t, x, e, day);
         }
 
-        if (day != _lastDay[s] && _profileHandle[s] >= 0)
+        if (day != _lastDay[s])
         {
-            Recenter(s);
+            OnNewDay(s, t, day);
         }
 
         _lastDay[s] = day;
         var baselineRate = Math.Max(warm, _baselineRate);
-        _baseline[s] += baselineRate * w * (x - _baseline[s]);
+        _baseline[s] += baselineRate * (x - _baseline[s]);
 
         if (gated)
         {
@@ -564,12 +554,8 @@ public sealed class SeriesModelStore
         _mbDen[s] = 0;
         _mbSq[s] = 0;
         _prevZ[s] = 0;
-        var test = _testHandle[s];
-        if (test >= 0)
-        {
-            // The accumulated deviations straddle the change; start the test again.
-            _tests.Block(test).Clear();
-        }
+        // The seasonality test keeps its bins: deviations are measured from the (shifted) baseline,
+        // and a pattern that repeats daily must not be mistaken for, and erased by, level changes.
     }
 
     private void ResetChangeState(int s)
@@ -585,152 +571,6 @@ public sealed class SeriesModelStore
         _varCount[s] = 0;
         _relax[s] = _options.ChangeRelaxBuckets;
         _sinceChange[s] = 0;
-    }
-
-    /// <summary>
-    /// Tests the accumulated hour-of-day deviations for a daily component. The profile built
-    /// from even days must correlate with the one from odd days (ρ ≥ 0.7), so a random walk or a
-    /// one-off excursion cannot pass, and the combined profile must explain at least 20% of the
-    /// variance about the baseline. Needs 4 days, 2 of each parity, every hour bin filled.
-    /// </summary>
-    private void TestDailySeasonality(int s, long t, int day)
-    {
-        var handle = _testHandle[s];
-        var firstDay = DayIndex(_firstMs[s]);
-        if (day - firstDay < 5)
-        {
-            return;
-        }
-
-        var test = _tests.Block(handle);
-        var total = test[4 * TestBins + 2];
-        if (total < 4 * TestBins)
-        {
-            return;
-        }
-
-        Span<double> even = stackalloc double[TestBins];
-        Span<double> odd = stackalloc double[TestBins];
-        Span<double> both = stackalloc double[TestBins];
-        double meanEven = 0, meanOdd = 0, meanBoth = 0;
-        for (var b = 0; b < TestBins; b++)
-        {
-            var c0 = test[TestBins + b];
-            var c1 = test[3 * TestBins + b];
-            if (c0 < 2 || c1 < 2)
-            {
-                return;
-            }
-
-            even[b] = test[b] / c0;
-            odd[b] = test[2 * TestBins + b] / c1;
-            both[b] = (test[b] + test[2 * TestBins + b]) / (c0 + c1);
-            meanEven += even[b];
-            meanOdd += odd[b];
-            meanBoth += both[b];
-        }
-
-        meanEven /= TestBins;
-        meanOdd /= TestBins;
-        meanBoth /= TestBins;
-        double sxy = 0, sxx = 0, syy = 0, between = 0;
-        for (var b = 0; b < TestBins; b++)
-        {
-            var dx = even[b] - meanEven;
-            var dy = odd[b] - meanOdd;
-            sxy += dx * dy;
-            sxx += dx * dx;
-            syy += dy * dy;
-            var db = both[b] - meanBoth;
-            between += (test[TestBins + b] + test[3 * TestBins + b]) * db * db;
-        }
-
-        var sumD = test[4 * TestBins];
-        var totalSs = test[4 * TestBins + 1] - (double)sumD * sumD / total;
-        if (sxx <= 0 || syy <= 0 || totalSs <= 0)
-        {
-            return;
-        }
-
-        var rho = sxy / Math.Sqrt(sxx * syy);
-        var explained = between / totalSs;
-        if (rho < 0.7 || explained < 0.2)
-        {
-            if (day - firstDay > 28)
-            {
-                // Keep the test recent: restart it every four weeks so old data cannot dominate.
-                test.Clear();
-                _firstMs[s] = Math.Max(_firstMs[s], t - 7 * DayMs);
-            }
-
-            return;
-        }
-
-        // Accept: seed the profile from the hourly means (interpolated to the profile bins).
-        var profile = _profiles.Allocate();
-        var block = _profiles.Block(profile);
-        var residualAbs = _absDev[s] * Math.Sqrt(Math.Max(1 - explained, 0.05));
-        for (var b = 0; b < _profileBins; b++)
-        {
-            var pos = (b + 0.5) * TestBins / _profileBins - 0.5;
-            var lo = (int)Math.Floor(pos);
-            var frac = pos - lo;
-            var i0 = (lo + TestBins) % TestBins;
-            var i1 = (lo + 1) % TestBins;
-            block[b] = (float)((1 - frac) * (both[i0] - meanBoth) + frac * (both[i1] - meanBoth));
-            block[_profileBins + b] = (float)residualAbs;
-        }
-
-        _level[s] = _baseline[s] + meanBoth;
-        _absDev[s] = residualAbs;
-        _sqDev[s] = residualAbs * residualAbs * ShapeRatio[8];
-        _profileHandle[s] = profile;
-        _flags[s] |= FlagSeasonal;
-        _tests.Free(handle);
-        _testHandle[s] = -1;
-        _relax[s] = Math.Max(_relax[s], (int)Math.Min(int.MaxValue, DayMs / _options.BucketSpanMs));
-        _sinceChange[s] = 0;
-        _mbNum[s] = 0;
-        _mbDen[s] = 0;
-        _mbSq[s] = 0;
-    }
-
-    /// <summary>Moves the mean of the seasonal profile into the level so the profile stays centred.</summary>
-    private void Recenter(int s)
-    {
-        var block = _profiles.Block(_profileHandle[s]);
-        var sum = 0.0;
-        for (var b = 0; b < _profileBins; b++)
-        {
-            sum += block[b];
-        }
-
-        var mean = sum / _profileBins;
-        for (var b = 0; b < _profileBins; b++)
-        {
-            block[b] = (float)(block[b] - mean);
-        }
-
-        _level[s] += mean;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Phase(long t, out int bin, out double frac)
-    {
-        var mid = t + _options.BucketSpanMs / 2;
-        var dayPos = (double)(((mid % DayMs) + DayMs) % DayMs) / DayMs * _profileBins - 0.5;
-        if (dayPos < 0)
-        {
-            dayPos += _profileBins;
-        }
-
-        bin = (int)dayPos;
-        if (bin >= _profileBins)
-        {
-            bin = _profileBins - 1;
-        }
-
-        frac = dayPos - bin;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -832,6 +672,7 @@ public sealed class SeriesModelStore
         Array.Resize(ref _profileHandle, capacity);
         Array.Resize(ref _lastDay, capacity);
         Array.Resize(ref _flags, capacity);
+        Array.Resize(ref _seasonAge, capacity);
         _capacity = capacity;
     }
 
