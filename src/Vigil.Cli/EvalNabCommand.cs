@@ -14,12 +14,18 @@ internal static class EvalNabCommand
         var labels = new Option<FileInfo>("--labels") { Description = "NAB combined_windows.json", Required = true };
         var files = new Option<bool>("--files") { Description = "Also print per-file outcomes under the standard profile" };
         var dump = new Option<DirectoryInfo?>("--dump") { Description = "Write timestamp,value-free per-row scores (time_ms,score,window) per file to this directory" };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Experiment: override an engine option, name=value (level-half-life, scale-half-life, seasonal-rate, change-threshold, relax, log-model)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("nab", "Score the engine on the Numenta Anomaly Benchmark (one fixed configuration, no lookahead)")
         {
             data,
             labels,
             files,
             dump,
+            set,
         };
         command.SetAction(parse =>
         {
@@ -38,8 +44,15 @@ internal static class EvalNabCommand
             }
 
             var watch = Stopwatch.StartNew();
+            var overrides = parse.GetValue(set) ?? [];
+            Func<Engine.Analysis.Modeling.SeriesModelOptions, Engine.Analysis.Modeling.SeriesModelOptions>? configure = null;
+            if (overrides.Length > 0)
+            {
+                configure = options => ApplyOverrides(options, overrides);
+            }
+
             var corpus = NabRunner.Run(dataDir.FullName, labelsFile.FullName, (name, i, total) =>
-                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{i + 1}/{total}] {name}")));
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{i + 1}/{total}] {name}")), configure);
             var rows = 0L;
             foreach (var f in corpus)
             {
@@ -58,6 +71,39 @@ internal static class EvalNabCommand
             return 0;
         });
         return command;
+    }
+
+    private static Engine.Analysis.Modeling.SeriesModelOptions ApplyOverrides(
+        Engine.Analysis.Modeling.SeriesModelOptions options, string[] overrides)
+    {
+        foreach (var item in overrides)
+        {
+            var eq = item.IndexOf('=', StringComparison.Ordinal);
+            var name = eq < 0 ? item : item[..eq];
+            var value = eq < 0 ? "1" : item[(eq + 1)..];
+            var number = double.Parse(value, CultureInfo.InvariantCulture);
+            options = name switch
+            {
+                "level-half-life" => options with { LevelHalfLifeBuckets = number },
+                "scale-half-life" => options with { ScaleHalfLifeBuckets = number },
+                "seasonal-rate" => options with { SeasonalLearningRate = number },
+                "change-threshold" => options with { ChangeThreshold = number },
+                "relax" => options with { ChangeRelaxBuckets = (int)number },
+                "log-model" => options with { LogErrorModel = number != 0 },
+                "probability-scores" => SetProbabilityScores(options, number != 0),
+                "seasonality" => options with { DetectDailySeasonality = number != 0 },
+                _ => throw new ArgumentException($"unknown engine option '{name}'"),
+            };
+        }
+
+        return options;
+    }
+
+    private static Engine.Analysis.Modeling.SeriesModelOptions SetProbabilityScores(
+        Engine.Analysis.Modeling.SeriesModelOptions options, bool on)
+    {
+        NabRunner.ProbabilityScores = on;
+        return options;
     }
 
     private static void Dump(DirectoryInfo directory, List<NabFile> corpus)

@@ -91,11 +91,21 @@ public static class NabRunner
                 r++;
             }
 
-            scores[i] = r < results.Count && results[r].BucketStartMs == start ? results[r].AnomalyScore / 100.0 : 0.0;
+            scores[i] = r < results.Count && results[r].BucketStartMs == start ? RowScore(results[r]) : 0.0;
         }
 
         return scores;
     }
+
+    /// <summary>
+    /// Diagnostic switch: when true, rows get min(1, −log10(p)/10) of the bucket probability instead of
+    /// the normalized score. Not the published configuration; used to measure what normalization costs.
+    /// </summary>
+    public static bool ProbabilityScores { get; set; }
+
+    private static double RowScore(in BucketResult result) => ProbabilityScores
+        ? (result.Series.Scored ? Math.Min(1.0, -Math.Log10(result.Series.Probability) / 10.0) : 0.0)
+        : result.AnomalyScore / 100.0;
 
     /// <summary>Runs every file listed in the labels that exists under <paramref name="dataDirectory"/>.</summary>
     /// <param name="dataDirectory">Directory holding <c>category/file.csv</c>.</param>

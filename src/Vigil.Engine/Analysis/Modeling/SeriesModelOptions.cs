@@ -19,7 +19,7 @@ public sealed record SeriesModelOptions
     public double LevelHalfLifeBuckets { get; init; } = 288;
 
     /// <summary>Half-life, in buckets, of the residual scale estimate.</summary>
-    public double ScaleHalfLifeBuckets { get; init; } = 288;
+    public double ScaleHalfLifeBuckets { get; init; } = 3000;
 
     /// <summary>Floor of the per-period learning rate of the seasonal profile bins (bins learn as running means until then).</summary>
     public double SeasonalLearningRate { get; init; } = 0.1;
@@ -32,6 +32,9 @@ public sealed record SeriesModelOptions
 
     /// <summary>Whether daily seasonality is tested for (only when the bucket span is 2 hours or less).</summary>
     public bool DetectDailySeasonality { get; init; } = true;
+
+    /// <summary>Whether non-negative series may switch to a log-space error model when it predicts better.</summary>
+    public bool LogErrorModel { get; init; } = false;
 
     /// <summary>Validates the options.</summary>
     internal void Validate()

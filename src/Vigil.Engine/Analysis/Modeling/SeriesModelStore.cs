@@ -42,14 +42,18 @@ public sealed partial class SeriesModelStore
     private const double LogOutlierHigh = -6.907755278982137; // ln 1e-3
     private const double LogOutlierLow = -11.512925464970229; // ln 1e-5
     private const double ZClip = 10.0;
+    private const double MultiBucketClip = 10.0;
     private const int FlagDaily = 1;
     private const int FlagWeekly = 2;
+    private const int FlagNegativeSeen = 4;
+    private const int FlagLogModel = 8;
     private const int TestModeIndex = TestStride - 1;
     private const int TestStartIndex = TestStride - 2;
 
     private static readonly double[] MeanAbsT = BuildMeanAbsT();
     private static readonly double[] ShapeRatio = BuildShapeRatio();
     private static readonly double[] Quantile975 = BuildQuantile975();
+    private static readonly double[] LogDensityConstant = BuildLogDensityConstant();
 
     private readonly SeriesModelOptions _options;
     private readonly double _levelRate;
@@ -84,6 +88,10 @@ public sealed partial class SeriesModelStore
     private double[] _varSum = [];
     private double[] _resolution = [];
     private double[] _prevX = [];
+    private double[] _logAbs = [];
+    private double[] _logSq = [];
+    private double[] _logBias = [];
+    private double[] _llDiff = [];
     private long[] _firstMs = [];
     private int[] _posCount = [];
     private int[] _negCount = [];
@@ -135,7 +143,7 @@ public sealed partial class SeriesModelStore
         (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
 
     /// <summary>Bytes of the hot columns per series (without optional blocks).</summary>
-    public const int BytesPerSeriesColumns = 19 * sizeof(double) + sizeof(long) + 10 * sizeof(int);
+    public const int BytesPerSeriesColumns = 23 * sizeof(double) + sizeof(long) + 10 * sizeof(int);
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
@@ -211,31 +219,48 @@ public sealed partial class SeriesModelStore
         var predicted = level + seasonal;
         var e = value - predicted;
 
-        // ---- Scale and shape.
-        var nu = DegreesOfFreedom(s, n);
+        // ---- Scale and shape of the raw-space error model.
+        var nu = DegreesOfFreedom(_absDev[s], _sqDev[s], n);
         var resolution = _resolution[s];
         var halfRes = double.IsFinite(resolution) ? 0.5 * resolution : 0.0;
-        var scale = _absDev[s] * seasonalScale / MeanAbsT[(int)nu];
-        var floor = Math.Max(Math.Max(1e-4 * Math.Abs(predicted), halfRes), 1e-12);
+        var relaxFactor = 1.0;
         if (_relax[s] > 0)
         {
             // Variance is uncertain right after a change: inflate it and decay back.
-            scale *= 1.0 + (double)Math.Min(_relax[s], _options.ChangeRelaxBuckets) / _options.ChangeRelaxBuckets;
+            relaxFactor = 1.0 + (double)Math.Min(_relax[s], _options.ChangeRelaxBuckets) / _options.ChangeRelaxBuckets;
         }
 
+        var scale = _absDev[s] * seasonalScale / MeanAbsT[(int)nu] * relaxFactor;
+        var floor = Math.Max(Math.Max(1e-4 * Math.Abs(predicted), halfRes), 1e-12);
         scale = Math.Max(scale, floor);
         var absE = Math.Max(Math.Abs(e) - halfRes, 0.0);
-        var z = Math.Sign(e) * absE / scale;
+        var zRaw = Math.Sign(e) * absE / scale;
+
+        // ---- Log-space error model (non-negative data): u = ln(x + c) − ln(ŷ⁺ + c).
+        var logCapable = _options.LogErrorModel && (_flags[s] & FlagNegativeSeen) == 0 && value >= 0 && double.IsFinite(resolution);
+        double u = 0, zLog = 0, logScale = 0, nuLog = 2, offset = 0;
+        if (logCapable)
+        {
+            offset = resolution;
+            u = Math.Log(value + offset) - Math.Log(Math.Max(predicted, 0) + offset);
+            nuLog = DegreesOfFreedom(_logAbs[s], _logSq[s], n);
+            logScale = Math.Max(_logAbs[s] / MeanAbsT[(int)nuLog] * relaxFactor, 1e-6);
+            zLog = (u - _logBias[s]) / logScale;
+        }
+
+        var useLog = logCapable && (_flags[s] & FlagLogModel) != 0;
+        var z = useLog ? zLog : zRaw;
+        var nuUsed = useLog ? nuLog : nu;
 
         var elapsed = bucketStartMs - _firstMs[s];
         var gated = n < _options.MinimumBuckets || elapsed < _minElapsed;
 
         // ---- Single bucket probability (log space).
-        var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(z, nu);
+        var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(z, nuUsed);
         var logSingle = ApplyTail(logTwoSided, z, tail);
 
         // ---- Multi-bucket feature.
-        var zc = Math.Clamp(z, -ZClip, ZClip);
+        var zc = Math.Clamp(z, -MultiBucketClip, MultiBucketClip);
         var mbNum = MultiBucketDecay * _mbNum[s] + zc;
         var mbDen = MultiBucketDecay * _mbDen[s] + 1.0;
         var mbSq = MultiBucketDecay * MultiBucketDecay * _mbSq[s] + 1.0;
@@ -260,7 +285,21 @@ public sealed partial class SeriesModelStore
             impact = MultiBucketImpact(logSingle, logMulti);
         }
 
-        var q = Quantile975[(int)nu] * scale;
+        double lower, upper;
+        if (useLog)
+        {
+            var centre = Math.Log(Math.Max(predicted, 0) + offset) + _logBias[s];
+            var ql = Quantile975[(int)nuLog] * logScale;
+            lower = Math.Exp(centre - ql) - offset;
+            upper = Math.Exp(centre + ql) - offset;
+        }
+        else
+        {
+            var q = Quantile975[(int)nu] * scale;
+            lower = predicted - q;
+            upper = predicted + q;
+        }
+
         var result = new SeriesResult(
             !gated,
             ToProbability(logJoint),
@@ -268,12 +307,21 @@ public sealed partial class SeriesModelStore
             ToProbability(logMulti),
             value,
             predicted,
-            predicted - q,
-            predicted + q,
+            lower,
+            upper,
             impact,
             logJoint < -2.995732273553991 ? (e >= 0 ? AnomalyType.Spike : AnomalyType.Dip) : AnomalyType.None);
 
         // ---- Update.
+        if (logCapable)
+        {
+            UpdateLogModel(s, n, u, zRaw, scale, nu, zLog, logScale, nuLog, value + offset, logTwoSided, gated);
+        }
+        else if (value < 0)
+        {
+            _flags[s] = (_flags[s] | FlagNegativeSeen) & ~FlagLogModel;
+        }
+
         Update(s, bucketStartMs, value, e, z, zc, logTwoSided, gated, n, mbNum, mbDen, mbSq);
         return result;
     }
@@ -309,6 +357,10 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _varSum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _resolution.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _prevX.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _logAbs.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _logSq.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _logBias.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _llDiff.AsSpan(0, c));
         ColumnIo.Write<long>(writer, _firstMs.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _posCount.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _negCount.AsSpan(0, c));
@@ -369,6 +421,10 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._varSum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._resolution.AsSpan(0, c));
         ColumnIo.Read(ref src, store._prevX.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._logAbs.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._logSq.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._logBias.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._llDiff.AsSpan(0, c));
         ColumnIo.Read(ref src, store._firstMs.AsSpan(0, c));
         ColumnIo.Read(ref src, store._posCount.AsSpan(0, c));
         ColumnIo.Read(ref src, store._negCount.AsSpan(0, c));
@@ -394,6 +450,10 @@ public sealed partial class SeriesModelStore
         _prevX[s] = x;
         _firstMs[s] = t;
         _lastDay[s] = DayIndex(t);
+        if (x < 0)
+        {
+            _flags[s] |= FlagNegativeSeen;
+        }
         if (_daily)
         {
             _testHandle[s] = _tests.Allocate();
@@ -545,6 +605,53 @@ public sealed partial class SeriesModelStore
         }
     }
 
+    /// <summary>
+    /// Learns the log-space error model and chooses between it and the raw-space model by their
+    /// exponentially weighted predictive log-likelihoods (the log model's density includes the
+    /// Jacobian 1/(x + c)). This is a two-member stand-in for ml-cpp's one-of-N prior, which weighs
+    /// normal, log-normal and gamma residual models by their marginal likelihoods.
+    /// </summary>
+    private void UpdateLogModel(
+        int s, double n, double u, double zRaw, double rawScale, double nuRaw, double zLog, double logScale, double nuLog,
+        double shifted, double logTail, bool gated)
+    {
+        var w = 1.0;
+        if (!gated && logTail < LogOutlierHigh)
+        {
+            var f = Math.Min(1.0, (LogOutlierHigh - logTail) / (LogOutlierHigh - LogOutlierLow));
+            w = Math.Exp(f * Math.Log(_relax[s] > 0 ? 0.5 : 0.01));
+        }
+
+        var rate = Math.Max(1.0 / (n + 1), _scaleRate);
+        if (n >= 3)
+        {
+            var llRaw = LogDensity(Math.Clamp(zRaw, -ZClip, ZClip), nuRaw) - Math.Log(rawScale);
+            var llLog = LogDensity(Math.Clamp(zLog, -ZClip, ZClip), nuLog) - Math.Log(logScale) - Math.Log(shifted);
+            var diff = Math.Clamp(llLog - llRaw, -10.0, 10.0);
+            _llDiff[s] += rate * (diff - _llDiff[s]);
+            var flags = _flags[s];
+            if ((flags & FlagLogModel) == 0 && _llDiff[s] > 0.05)
+            {
+                _flags[s] = flags | FlagLogModel;
+            }
+            else if ((flags & FlagLogModel) != 0 && _llDiff[s] < -0.05)
+            {
+                _flags[s] = flags & ~FlagLogModel;
+            }
+        }
+
+        var dev = u - _logBias[s];
+        _logBias[s] += rate * w * dev;
+        var absDev = Math.Abs(dev);
+        _logAbs[s] += rate * w * (absDev - _logAbs[s]);
+        var capped = Math.Min(absDev, 10 * _logAbs[s] + 1e-300);
+        _logSq[s] += rate * w * (capped * capped - _logSq[s]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double LogDensity(double z, double nu) =>
+        LogDensityConstant[(int)nu] - 0.5 * (nu + 1) * Math.Log(1 + z * z / nu);
+
     private void ApplyLevelShift(int s, double shift)
     {
         _level[s] += shift;
@@ -578,13 +685,12 @@ public sealed partial class SeriesModelStore
 
     /// <summary>Student-t degrees of freedom: small in warm-up, then from the residual shape ratio.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private double DegreesOfFreedom(int s, double n)
+    private static double DegreesOfFreedom(double abs, double sq, double n)
     {
-        var abs = _absDev[s];
         var nuShape = 30;
         if (abs > 0)
         {
-            var ratio = _sqDev[s] / (abs * abs);
+            var ratio = sq / (abs * abs);
             // ShapeRatio decreases with ν; find the first ν whose ratio is at or below the measured one.
             nuShape = 3;
             while (nuShape < 30 && ShapeRatio[nuShape] > ratio)
@@ -662,6 +768,10 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _varSum, capacity);
         Array.Resize(ref _resolution, capacity);
         Array.Resize(ref _prevX, capacity);
+        Array.Resize(ref _logAbs, capacity);
+        Array.Resize(ref _logSq, capacity);
+        Array.Resize(ref _logBias, capacity);
+        Array.Resize(ref _llDiff, capacity);
         Array.Resize(ref _firstMs, capacity);
         Array.Resize(ref _posCount, capacity);
         Array.Resize(ref _negCount, capacity);
@@ -700,6 +810,19 @@ public sealed partial class SeriesModelStore
             table[nu] = nu <= 2 ? double.PositiveInfinity : nu / (nu - 2.0) / (meanAbs[nu] * meanAbs[nu]);
         }
 
+        return table;
+    }
+
+    /// <summary>ln of the Student-t density normalising constant per ν.</summary>
+    private static double[] BuildLogDensityConstant()
+    {
+        var table = new double[31];
+        for (var nu = 1; nu <= 30; nu++)
+        {
+            table[nu] = SpecialFunctions.LogGamma((nu + 1) / 2.0) - SpecialFunctions.LogGamma(nu / 2.0) - 0.5 * Math.Log(nu * Math.PI);
+        }
+
+        table[0] = table[1];
         return table;
     }
 
