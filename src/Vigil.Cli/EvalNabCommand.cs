@@ -91,6 +91,8 @@ internal static class EvalNabCommand
                 "relax" => options with { ChangeRelaxBuckets = (int)number },
                 "log-model" => options with { LogErrorModel = number != 0 },
                 "probability-scores" => SetProbabilityScores(options, number != 0),
+                "anomaly-model" => options with { AnomalyCharacteristics = number != 0 },
+                "range" => options with { RangeNovelty = number != 0 },
                 "seasonality" => options with { DetectDailySeasonality = number != 0 },
                 _ => throw new ArgumentException($"unknown engine option '{name}'"),
             };

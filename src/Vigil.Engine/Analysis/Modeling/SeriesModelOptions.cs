@@ -36,6 +36,15 @@ public sealed record SeriesModelOptions
     /// <summary>Whether non-negative series may switch to a log-space error model when it predicts better.</summary>
     public bool LogErrorModel { get; init; } = false;
 
+    /// <summary>Whether probabilities are adjusted by how unusual the anomaly is compared with the series' earlier anomalies (ml-cpp's anomaly model).</summary>
+    public bool AnomalyCharacteristics { get; init; }
+
+    /// <summary>
+    /// Whether a value beyond the running range of the series (by more than 5% of the range) counts
+    /// as novel: its single-bucket probability is capped at 1e-3 (engine-research §6.5.7).
+    /// </summary>
+    public bool RangeNovelty { get; init; } = true;
+
     /// <summary>Validates the options.</summary>
     internal void Validate()
     {

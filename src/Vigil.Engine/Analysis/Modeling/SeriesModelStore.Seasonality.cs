@@ -10,9 +10,9 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// the variance, after at least five days with every hour bin seen at least twice per parity. A
 /// random walk or a one-off excursion produces unrelated even/odd profiles, so it does not pass
 /// (engine-research §6.5.3 asks for strict tests against spurious seasonality).</para>
-/// <para>Once daily is accepted, the same block tests residual day-of-week offsets over even and
-/// odd weeks (four weeks minimum, correlation ≥ 0.7, ≥ 10% of the residual variance). On acceptance
-/// the daily profile is expanded into a weekly profile (daily shape + day offset), which then learns
+/// <para>Once daily is accepted, the same block tests residual offsets per 8-hour block of the week
+/// (21 bins) over even and odd weeks (four weeks minimum, correlation ≥ 0.7, ≥ 10% of the residual variance). On acceptance
+/// the daily profile is expanded into a weekly profile (daily shape + block offset), which then learns
 /// weekday/weekend shape differences bin by bin.</para>
 /// <para>Profiles hold one offset per bucket of the period up to 288 (daily) or 336 (weekly) bins;
 /// coarser than the bucket span they interpolate linearly. Each bin learns as a running mean over
@@ -23,7 +23,8 @@ namespace Vigil.Engine.Analysis.Modeling;
 public sealed partial class SeriesModelStore
 {
     private const int WeeklyTestMode = 1;
-    private const int DowBins = 7;
+    private const int BlocksPerDay = 3;
+    private const int DowBins = 7 * BlocksPerDay;
 
     /// <summary>Bin geometry of a periodic profile.</summary>
     private readonly struct Periodic
@@ -116,7 +117,7 @@ public sealed partial class SeriesModelStore
         if (test[TestModeIndex] == WeeklyTestMode)
         {
             var mid = t + _options.BucketSpanMs / 2;
-            var dow = (int)((((mid % WeekMs) + WeekMs) % WeekMs) / DayMs);
+            var dow = (int)((((mid % WeekMs) + WeekMs) % WeekMs) * DowBins / WeekMs);
             var parity = (int)(Math.Floor(mid / (double)WeekMs) % 2 + 2) % 2;
             var offset = parity * 2 * DowBins;
             test[offset + dow] += (float)e;
@@ -314,7 +315,7 @@ public sealed partial class SeriesModelStore
         for (var b = 0; b < bins; b++)
         {
             var offsetMs = (long)((b + 0.5) * WeekMs / bins);
-            var dow = (int)(offsetMs / DayMs);
+            var dow = (int)(offsetMs * DowBins / WeekMs);
             var dayPos = (double)(offsetMs % DayMs) / DayMs * dailyBins;
             double shape;
             if (_dailyShape.Interpolate)

@@ -103,6 +103,11 @@ public sealed partial class SeriesModelStore
     private int[] _lastDay = [];
     private int[] _flags = [];
     private int[] _seasonAge = [];
+    private int[] _anomalyLength = [];
+    private double[] _anomalySum = [];
+    private double[] _anomalyModel = [];
+    private double[] _rangeMin = [];
+    private double[] _rangeMax = [];
 
     private FloatSlabPool _tests;
     private FloatSlabPool _dailyProfiles;
@@ -143,7 +148,7 @@ public sealed partial class SeriesModelStore
         (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
 
     /// <summary>Bytes of the hot columns per series (without optional blocks).</summary>
-    public const int BytesPerSeriesColumns = 23 * sizeof(double) + sizeof(long) + 10 * sizeof(int);
+    public const int BytesPerSeriesColumns = (26 + AnomalyModelStride) * sizeof(double) + sizeof(long) + 11 * sizeof(int);
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
@@ -258,6 +263,21 @@ public sealed partial class SeriesModelStore
         // ---- Single bucket probability (log space).
         var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(z, nuUsed);
         var logSingle = ApplyTail(logTwoSided, z, tail);
+        if (_options.RangeNovelty)
+        {
+            // A value beyond the running range by more than 5% of it is novel whatever the noise model says.
+            var lo = _rangeMin[s];
+            var hi = _rangeMax[s];
+            var margin = 0.05 * (hi - lo);
+            const double LogNovel = -6.907755278982137; // ln 1e-3
+            if (margin > 0 && ((value > hi + margin && tail != Tail.Low) || (value < lo - margin && tail != Tail.High)))
+            {
+                logSingle = Math.Min(logSingle, LogNovel);
+            }
+
+            _rangeMin[s] = Math.Min(lo, value);
+            _rangeMax[s] = Math.Max(hi, value);
+        }
 
         // ---- Multi-bucket feature.
         var zc = Math.Clamp(z, -MultiBucketClip, MultiBucketClip);
@@ -283,6 +303,10 @@ public sealed partial class SeriesModelStore
         {
             logJoint = JointLogProbability(logSingle, logMulti);
             impact = MultiBucketImpact(logSingle, logMulti);
+            if (_options.AnomalyCharacteristics)
+            {
+                logJoint = ApplyAnomalyModel(s, logJoint, z);
+            }
         }
 
         double lower, upper;
@@ -372,6 +396,11 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<int>(writer, _lastDay.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _flags.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _seasonAge.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _anomalyLength.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelStride));
         _tests.Save(writer);
         _dailyProfiles.Save(writer);
         _weeklyProfiles.Save(writer);
@@ -436,6 +465,11 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._lastDay.AsSpan(0, c));
         ColumnIo.Read(ref src, store._flags.AsSpan(0, c));
         ColumnIo.Read(ref src, store._seasonAge.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._anomalyLength.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._anomalySum.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * AnomalyModelStride));
         store._tests = FloatSlabPool.Load(ref src);
         store._dailyProfiles = FloatSlabPool.Load(ref src);
         store._weeklyProfiles = FloatSlabPool.Load(ref src);
@@ -449,6 +483,8 @@ public sealed partial class SeriesModelStore
         _baseline[s] = x;
         _prevX[s] = x;
         _firstMs[s] = t;
+        _rangeMin[s] = x;
+        _rangeMax[s] = x;
         _lastDay[s] = DayIndex(t);
         if (x < 0)
         {
@@ -783,6 +819,11 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _lastDay, capacity);
         Array.Resize(ref _flags, capacity);
         Array.Resize(ref _seasonAge, capacity);
+        Array.Resize(ref _anomalyLength, capacity);
+        Array.Resize(ref _rangeMin, capacity);
+        Array.Resize(ref _rangeMax, capacity);
+        Array.Resize(ref _anomalySum, capacity);
+        Array.Resize(ref _anomalyModel, capacity * AnomalyModelStride);
         _capacity = capacity;
     }
 
