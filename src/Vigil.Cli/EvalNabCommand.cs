@@ -93,6 +93,7 @@ internal static class EvalNabCommand
                 "probability-scores" => SetProbabilityScores(options, number != 0),
                 "anomaly-model" => options with { AnomalyCharacteristics = number != 0 },
                 "range" => options with { RangeNovelty = number != 0 },
+                "tail" => options with { TailCalibration = number != 0 },
                 "seasonality" => options with { DetectDailySeasonality = number != 0 },
                 _ => throw new ArgumentException($"unknown engine option '{name}'"),
             };

@@ -45,6 +45,12 @@ public sealed record SeriesModelOptions
     /// </summary>
     public bool RangeNovelty { get; init; } = true;
 
+    /// <summary>
+    /// Whether single-bucket tail probabilities beyond |z| = 3 are recalibrated by the series'
+    /// observed rate of |z| &gt; 4 exceedances relative to the rate the Student-t model expects.
+    /// </summary>
+    public bool TailCalibration { get; init; } = true;
+
     /// <summary>Validates the options.</summary>
     internal void Validate()
     {

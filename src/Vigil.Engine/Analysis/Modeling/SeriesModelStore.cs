@@ -45,6 +45,7 @@ public sealed partial class SeriesModelStore
     private const double MultiBucketClip = 10.0;
     private const int FlagDaily = 1;
     private const int FlagWeekly = 2;
+    private const int TailLevels = 5;
     private const int FlagNegativeSeen = 4;
     private const int FlagLogModel = 8;
     private const int TestModeIndex = TestStride - 1;
@@ -108,6 +109,7 @@ public sealed partial class SeriesModelStore
     private double[] _anomalyModel = [];
     private double[] _rangeMin = [];
     private double[] _rangeMax = [];
+    private double[] _exceedRate = [];
 
     private FloatSlabPool _tests;
     private FloatSlabPool _dailyProfiles;
@@ -148,7 +150,7 @@ public sealed partial class SeriesModelStore
         (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
 
     /// <summary>Bytes of the hot columns per series (without optional blocks).</summary>
-    public const int BytesPerSeriesColumns = (26 + AnomalyModelStride) * sizeof(double) + sizeof(long) + 11 * sizeof(int);
+    public const int BytesPerSeriesColumns = (26 + TailLevels + AnomalyModelStride) * sizeof(double) + sizeof(long) + 11 * sizeof(int);
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
@@ -262,6 +264,11 @@ public sealed partial class SeriesModelStore
 
         // ---- Single bucket probability (log space).
         var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(z, nuUsed);
+        if (_options.TailCalibration)
+        {
+            logTwoSided = CalibrateTail(s, logTwoSided, z, nuUsed, n);
+        }
+
         var logSingle = ApplyTail(logTwoSided, z, tail);
         if (_options.RangeNovelty)
         {
@@ -399,6 +406,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<int>(writer, _anomalyLength.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailLevels));
         ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelStride));
         _tests.Save(writer);
@@ -468,6 +476,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._anomalyLength.AsSpan(0, c));
         ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c));
         ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * TailLevels));
         ColumnIo.Read(ref src, store._anomalySum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * AnomalyModelStride));
         store._tests = FloatSlabPool.Load(ref src);
@@ -684,6 +693,66 @@ public sealed partial class SeriesModelStore
         _logSq[s] += rate * w * (capped * capped - _logSq[s]);
     }
 
+    /// <summary>
+    /// Empirical tail calibration: the series keeps exponentially weighted rates of |z| exceeding
+    /// 3, 6, 12, 24 and 48, each starting at (and shrunk towards, with a prior weight of 100
+    /// buckets) the rate the Student-t model implies. A bucket's tail probability is the larger of
+    /// the model's and the empirical one, interpolated log-linearly in ln|z| between levels and
+    /// extended beyond 48 with the t's power-law slope. A series where huge residuals recur (a
+    /// nightly job spike) thus stops scoring each recurrence as a 1e-27 event, while a quiet series
+    /// keeps its far tails. A cheap, monotone stand-in for an EVT (GPD) tail fit.
+    /// </summary>
+    private double CalibrateTail(int s, double logTwoSided, double z, double nu, double n)
+    {
+        var rates = _exceedRate.AsSpan(s * TailLevels, TailLevels);
+        var nuIndex = (int)nu;
+        if (rates[0] <= 0)
+        {
+            for (var k = 0; k < TailLevels; k++)
+            {
+                rates[k] = Math.Exp(SpecialFunctions.LogStudentTwoSidedTail(TailLevel(k), nuIndex));
+            }
+        }
+
+        var az = Math.Abs(z);
+        var result = logTwoSided;
+        if (az > TailLevel(0))
+        {
+            var lnz = Math.Log(az);
+            var k = 0;
+            while (k + 1 < TailLevels && az > TailLevel(k + 1))
+            {
+                k++;
+            }
+
+            var lr0 = Math.Log(rates[k]);
+            double empirical;
+            if (k + 1 < TailLevels)
+            {
+                var lr1 = Math.Log(rates[k + 1]);
+                empirical = lr0 + (lr1 - lr0) * (lnz - Math.Log(TailLevel(k))) / Math.Log(2.0);
+            }
+            else
+            {
+                empirical = lr0 - nu * (lnz - Math.Log(TailLevel(k)));
+            }
+
+            result = Math.Min(0.0, Math.Max(logTwoSided, empirical));
+        }
+
+        var step = Math.Max(1.0 / (n + 1000), _scaleRate);
+        for (var k = 0; k < TailLevels; k++)
+        {
+            rates[k] += step * ((az > TailLevel(k) ? 1.0 : 0.0) - rates[k]);
+            rates[k] = Math.Max(rates[k], 1e-300);
+        }
+
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double TailLevel(int k) => 3.0 * (1 << k);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double LogDensity(double z, double nu) =>
         LogDensityConstant[(int)nu] - 0.5 * (nu + 1) * Math.Log(1 + z * z / nu);
@@ -822,6 +891,7 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _anomalyLength, capacity);
         Array.Resize(ref _rangeMin, capacity);
         Array.Resize(ref _rangeMax, capacity);
+        Array.Resize(ref _exceedRate, capacity * TailLevels);
         Array.Resize(ref _anomalySum, capacity);
         Array.Resize(ref _anomalyModel, capacity * AnomalyModelStride);
         _capacity = capacity;
