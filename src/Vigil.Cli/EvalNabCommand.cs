@@ -94,6 +94,8 @@ internal static class EvalNabCommand
                 "anomaly-model" => options with { AnomalyCharacteristics = number != 0 },
                 "range" => options with { RangeNovelty = number != 0 },
                 "tail" => options with { TailCalibration = number != 0 },
+                "mb-normal" => options with { NormalScoreMultiBucket = number != 0 },
+                "mb-learn" => options with { LearnMultiBucketSpread = number != 0 },
                 "seasonality" => options with { DetectDailySeasonality = number != 0 },
                 _ => throw new ArgumentException($"unknown engine option '{name}'"),
             };

@@ -49,7 +49,13 @@ public sealed record SeriesModelOptions
     /// Whether single-bucket tail probabilities beyond |z| = 3 are recalibrated by the series'
     /// observed rate of |z| &gt; 4 exceedances relative to the rate the Student-t model expects.
     /// </summary>
-    public bool TailCalibration { get; init; } = true;
+    public bool TailCalibration { get; init; }
+
+    /// <summary>Whether the multi-bucket feature averages normal scores of the single-bucket probabilities rather than raw z.</summary>
+    public bool NormalScoreMultiBucket { get; init; }
+
+    /// <summary>Whether the multi-bucket feature's spread is also learned from its own observed values (as ml-cpp gives it its own prior).</summary>
+    public bool LearnMultiBucketSpread { get; init; }
 
     /// <summary>Validates the options.</summary>
     internal void Validate()

@@ -110,6 +110,7 @@ public sealed partial class SeriesModelStore
     private double[] _rangeMin = [];
     private double[] _rangeMax = [];
     private double[] _exceedRate = [];
+    private double[] _mbVar = [];
 
     private FloatSlabPool _tests;
     private FloatSlabPool _dailyProfiles;
@@ -150,7 +151,7 @@ public sealed partial class SeriesModelStore
         (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
 
     /// <summary>Bytes of the hot columns per series (without optional blocks).</summary>
-    public const int BytesPerSeriesColumns = (26 + TailLevels + AnomalyModelStride) * sizeof(double) + sizeof(long) + 11 * sizeof(int);
+    public const int BytesPerSeriesColumns = (27 + TailLevels + AnomalyModelStride) * sizeof(double) + sizeof(long) + 11 * sizeof(int);
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
@@ -287,13 +288,29 @@ public sealed partial class SeriesModelStore
         }
 
         // ---- Multi-bucket feature.
-        var zc = Math.Clamp(z, -MultiBucketClip, MultiBucketClip);
+        // The multi-bucket feature averages normal scores of the calibrated single-bucket tail
+        // probabilities, so heavy-tailed residuals do not make the average overconfident.
+        var zc = _options.NormalScoreMultiBucket
+            ? Math.Sign(z) * Math.Min(-SpecialFunctions.NormalQuantileFromLog(Math.Min(logTwoSided, -1e-12) - 0.6931471805599453), MultiBucketClip)
+            : Math.Clamp(z, -MultiBucketClip, MultiBucketClip);
         var mbNum = MultiBucketDecay * _mbNum[s] + zc;
         var mbDen = MultiBucketDecay * _mbDen[s] + 1.0;
         var mbSq = MultiBucketDecay * MultiBucketDecay * _mbSq[s] + 1.0;
         var phi = _arDen[s] > 0 ? Math.Clamp(_arNum[s] / _arDen[s], 0.0, 0.9) : 0.0;
         var mean = mbNum / mbDen;
         var mbSd = Math.Sqrt(mbSq * (1 + phi) / (1 - phi)) / mbDen;
+        if (_options.LearnMultiBucketSpread && n >= 9)
+        {
+            // The feature's own observed spread (ml-cpp models the multi-bucket feature with its own prior).
+            var learned = _mbVar[s];
+            if (learned > mbSd * mbSd)
+            {
+                mbSd = Math.Sqrt(learned);
+            }
+
+            var previous = _mbDen[s] > 0 ? _mbNum[s] / _mbDen[s] : 0.0;
+            _mbVar[s] = learned + Math.Max(1.0 / (n + 1), _scaleRate) * (previous * previous - learned);
+        }
         var zm = mean / mbSd;
         var logMulti = n >= 9 ? ApplyTail(SpecialFunctions.LogNormalTwoSidedTail(zm), zm, tail) : 0.0;
 
@@ -407,6 +424,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailLevels));
+        ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelStride));
         _tests.Save(writer);
@@ -477,6 +495,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c));
         ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c));
         ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * TailLevels));
+        ColumnIo.Read(ref src, store._mbVar.AsSpan(0, c));
         ColumnIo.Read(ref src, store._anomalySum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * AnomalyModelStride));
         store._tests = FloatSlabPool.Load(ref src);
@@ -797,7 +816,7 @@ public sealed partial class SeriesModelStore
         {
             var ratio = sq / (abs * abs);
             // ShapeRatio decreases with ν; find the first ν whose ratio is at or below the measured one.
-            nuShape = 3;
+            nuShape = 5;
             while (nuShape < 30 && ShapeRatio[nuShape] > ratio)
             {
                 nuShape++;
@@ -892,6 +911,7 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _rangeMin, capacity);
         Array.Resize(ref _rangeMax, capacity);
         Array.Resize(ref _exceedRate, capacity * TailLevels);
+        Array.Resize(ref _mbVar, capacity);
         Array.Resize(ref _anomalySum, capacity);
         Array.Resize(ref _anomalyModel, capacity * AnomalyModelStride);
         _capacity = capacity;
