@@ -18,8 +18,16 @@ public sealed record SeriesModelOptions
     /// <summary>Half-life, in buckets, of the level estimate once warm-up is over.</summary>
     public double LevelHalfLifeBuckets { get; init; } = 288;
 
-    /// <summary>Half-life, in buckets, of the residual scale estimate.</summary>
-    public double ScaleHalfLifeBuckets { get; init; } = 3000;
+    /// <summary>
+    /// Half-life, in buckets, of the residual scale, shape and exceedance estimates. Null (the
+    /// default) follows ml-cpp's decay rate: 0.0005 per bucket scaled by min(1, span / 30 min),
+    /// i.e. a half-life of about 29 days for spans of 30 minutes or less.
+    /// </summary>
+    public double? ScaleHalfLifeBuckets { get; init; }
+
+    /// <summary>The effective scale half-life in buckets.</summary>
+    internal double EffectiveScaleHalfLifeBuckets =>
+        ScaleHalfLifeBuckets ?? Math.Log(2) / (0.0005 * Math.Min(1.0, BucketSpanMs / 1_800_000.0));
 
     /// <summary>Floor of the per-period learning rate of the seasonal profile bins (bins learn as running means until then).</summary>
     public double SeasonalLearningRate { get; init; } = 0.1;

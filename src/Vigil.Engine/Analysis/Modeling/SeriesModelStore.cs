@@ -123,7 +123,7 @@ public sealed partial class SeriesModelStore
         options.Validate();
         _options = options;
         _levelRate = Math.Log(2) / Math.Max(1.0, options.LevelHalfLifeBuckets);
-        _scaleRate = Math.Log(2) / Math.Max(1.0, options.ScaleHalfLifeBuckets);
+        _scaleRate = Math.Log(2) / Math.Max(1.0, options.EffectiveScaleHalfLifeBuckets);
         var bucketsPerDay = (double)DayMs / options.BucketSpanMs;
         _baselineRate = Math.Min(1.0, Math.Log(2) / Math.Max(1.0, bucketsPerDay));
         _daily = options.DetectDailySeasonality && bucketsPerDay >= 12;
