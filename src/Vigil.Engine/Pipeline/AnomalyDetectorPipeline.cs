@@ -14,6 +14,13 @@ namespace Vigil.Engine.Pipeline;
 /// normalizes the scores, and produces ES result documents (records, influencers, bucket).
 /// </summary>
 /// <remarks>
+/// <para>Functions: count, high_count, low_count, non_zero_count (±), distinct_count (±),
+/// info_content (±), mean/avg, median, min, max, sum, non_null_sum, varp, metric (min + max + mean)
+/// and their high_/low_ forms, time_of_day, time_of_week, lat_long (not with over), rare (by; and by
+/// over for population rare). Splits: by, partition and over (population analysis, see
+/// <see cref="PopulationModel"/>). Not implemented: freq_rare, exclude_frequent, detector rules,
+/// scheduled events, model plot for population detectors, interim count correction by expected
+/// fraction.</para>
 /// <para>Buckets are aligned to the epoch. The caller (the job processor) decides when a bucket
 /// closes and calls <see cref="CloseBucket"/> for it; a bucket stays open for records until then.
 /// Up to <c>latency / bucket_span + 2</c> buckets can be open at once; a record for a bucket that
