@@ -183,8 +183,19 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 bytes += i?.MemoryBytes ?? 0;
             }
 
-            // Each normalizer holds a 1,200-bin histogram plus scope maxima.
-            bytes += (1 + (2L * _influencerFields.Length) + _detectors.Length) * 10_000;
+            // Each normalizer holds a 1,200-bin histogram (9.6 kB) plus 16 bytes per scope: record
+            // normalizers have one scope per series, influencer normalizers one per influencer value.
+            const long Histogram = 9_600;
+            bytes += (1 + (2L * _influencerFields.Length)) * Histogram;
+            foreach (var d in _detectors)
+            {
+                bytes += d.Function.Features.Length * (Histogram + (16L * Math.Min(d.Series.Count, 1 << 20)));
+            }
+
+            foreach (var influencerField in _influencerFields)
+            {
+                bytes += 16L * Math.Min(_interners[influencerField]!.Count, 1 << 20);
+            }
             return bytes;
         }
     }
