@@ -242,7 +242,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             }
         }
 
-        var slot = (int)(bi % _generations);
+        var slot = (int)(((bi % _generations) + _generations) % _generations);
         if (_genBucket[slot] != bi)
         {
             _genBucket[slot] = bi;

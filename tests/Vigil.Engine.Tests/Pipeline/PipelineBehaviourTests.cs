@@ -211,6 +211,19 @@ public sealed class PipelineBehaviourTests
     }
 
     [Fact]
+    public void Records_before_the_epoch_are_bucketed()
+    {
+        var pipeline = new AnomalyDetectorPipeline(Gen.Spec("count", null, null, null, []));
+        var rec = new TestRecord(0);
+        var sink = new CollectingSink();
+        pipeline.OnRecord(-Gen.SpanMs + 1, rec.Fields);
+        pipeline.OnRecord(-1, rec.Fields);
+        pipeline.CloseBucket(-Gen.SpanMs, sink);
+        Assert.Equal(-Gen.SpanMs, Assert.Single(sink.Buckets).Timestamp);
+        Assert.Equal(2, sink.Buckets[0].EventCount);
+    }
+
+    [Fact]
     public void Unsupported_functions_are_rejected()
     {
         Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(Gen.Spec("freq_rare", null, "p", null, ["p"])));
