@@ -65,7 +65,8 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     private readonly List<ModelPlotDocument> _plots = [];
     private readonly Dictionary<long, int> _influencerIndex = [];
     private readonly List<string> _valueScratch = [];
-    private ValueInterner?[] _interners;
+    private readonly ValueInterner?[] _interners;
+    private readonly RecordValueCache _valueCache;
     private ScoreNormalizer _bucketNormalizer;
     private ScoreNormalizer[] _bucketInfluencerNormalizers;
     private ScoreNormalizer[] _influencerNormalizers;
@@ -99,6 +100,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         Array.Fill(_genBucket, long.MinValue);
         _eventCount = new double[_generations];
         _interners = new ValueInterner?[spec.AnalysisFields.Count];
+        _valueCache = new RecordValueCache(_interners);
         _summaryIndex = spec.SummaryCountFieldName is null ? -1 : FieldIndex(spec.SummaryCountFieldName);
 
         _influencerFields = new int[spec.Influencers.Count];
@@ -255,9 +257,10 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
         _eventCount[slot] += weight;
         var interners = _interners;
+        _valueCache.Next();
         foreach (var d in _detectors)
         {
-            d.OnRecord(slot, bi, timeMs, fields, weight, interners);
+            d.OnRecord(slot, bi, timeMs, fields, weight, interners, _valueCache);
         }
     }
 

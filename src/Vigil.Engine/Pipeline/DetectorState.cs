@@ -167,20 +167,21 @@ internal sealed class DetectorState
     }
 
     /// <summary>Accumulates one record into generation <paramref name="slot"/> (already begun for the record's bucket).</summary>
-    public void OnRecord(int slot, long bucketIndex, long timeMs, scoped in RecordFields fields, double weight, ValueInterner?[] interners)
+    public void OnRecord(int slot, long bucketIndex, long timeMs, scoped in RecordFields fields, double weight, ValueInterner?[] interners,
+        RecordValueCache cache)
     {
         int partition = -1, by = -1, over = -1;
-        if (PartitionIndex >= 0 && !SplitValue(PartitionIndex, fields, interners, out partition))
+        if (PartitionIndex >= 0 && !SplitValue(PartitionIndex, fields, interners, cache, out partition))
         {
             return;
         }
 
-        if (ByIndex >= 0 && !SplitValue(ByIndex, fields, interners, out by))
+        if (ByIndex >= 0 && !SplitValue(ByIndex, fields, interners, cache, out by))
         {
             return;
         }
 
-        if (OverIndex >= 0 && !SplitValue(OverIndex, fields, interners, out over))
+        if (OverIndex >= 0 && !SplitValue(OverIndex, fields, interners, cache, out over))
         {
             return;
         }
@@ -263,12 +264,12 @@ internal sealed class DetectorState
         for (var k = 0; k < _accumulatedInfluencers.Length; k++)
         {
             var slotInfo = _accumulatedInfluencers[k];
-            if (fields.IsMissing(slotInfo.FieldIndex))
+            var value = cache.Get(slotInfo.FieldIndex, fields);
+            if (value < 0)
             {
                 continue;
             }
 
-            var value = interners[slotInfo.FieldIndex]!.GetOrAdd(fields.Utf8(slotInfo.FieldIndex));
             // Influencer sums follow the series sum: group sums for sum, weighted values otherwise.
             var contribution = first == BucketFeature.Sum ? x : weight * x;
             infl.Add(s, slotInfo.Slot, value, weight, x, contribution);
@@ -1018,21 +1019,20 @@ internal sealed class DetectorState
         gen.M2[s] += weight * delta * (x - gen.Mean[s]);
     }
 
-    private bool SplitValue(int index, scoped in RecordFields fields, ValueInterner?[] interners, out int id)
+    private bool SplitValue(int index, scoped in RecordFields fields, ValueInterner?[] interners, RecordValueCache cache, out int id)
     {
-        if (fields.IsMissing(index))
+        id = cache.Get(index, fields);
+        if (id >= 0)
         {
-            if (!Spec.UseNull)
-            {
-                id = -1;
-                return false;
-            }
-
-            id = interners[index]!.GetOrAdd([]);
             return true;
         }
 
-        id = interners[index]!.GetOrAdd(fields.Utf8(index));
+        if (!Spec.UseNull)
+        {
+            return false;
+        }
+
+        id = interners[index]!.GetOrAdd([]);
         return true;
     }
 
