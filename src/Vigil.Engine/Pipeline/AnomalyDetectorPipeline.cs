@@ -64,6 +64,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     private readonly LeafBuffer _candidates = new();
     private readonly List<ModelPlotDocument> _plots = [];
     private readonly Dictionary<long, int> _influencerIndex = [];
+    private readonly HashSet<long> _presentInfluencers = [];
     private readonly List<string> _valueScratch = [];
     private readonly ValueInterner?[] _interners;
     private readonly RecordValueCache _valueCache;
@@ -490,7 +491,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
 
         EmitRecords(sink, startMs, interim);
-        EmitInfluencers(sink, bucket, startMs, interim);
+        EmitInfluencers(sink, bucket, slot, bi, startMs, interim);
         foreach (var plot in _plots)
         {
             sink.OnModelPlot(plot);
@@ -838,8 +839,25 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         _influencerIndex[key] = _infCount++;
     }
 
-    private void EmitInfluencers(IResultSink sink, BucketDocument bucket, long startMs, bool interim)
+    private void EmitInfluencers(IResultSink sink, BucketDocument bucket, int slot, long bi, long startMs, bool interim)
     {
+        if (_influencerFields.Length == 0)
+        {
+            return;
+        }
+
+        // Implementation note: ml-cpp scores every influencer value present in the bucket, so its
+        // influencer normalizers also learn the (many) zero scores; we feed 0 for every value present
+        // in the bucket that influenced no anomaly, so that influencer_score percentiles mean the same.
+        CollectPresentInfluencerValues(slot, bi);
+        foreach (var key in _presentInfluencers)
+        {
+            if (!_influencerIndex.ContainsKey(key))
+            {
+                _influencerNormalizers[(int)(key >> 32)].Update((int)(key & 0xFFFFFFFF) & ((1 << 20) - 1), 0.0);
+            }
+        }
+
         for (var k = 0; k < _influencerFields.Length; k++)
         {
             _fieldAggregator.Reset();
@@ -858,6 +876,8 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
             if (_fieldAggregator.Count == 0)
             {
+                // The field influenced nothing this bucket: its bucket-level normalizer learns a zero.
+                _bucketInfluencerNormalizers[k].Update(0, 0.0);
                 continue;
             }
 
@@ -906,6 +926,48 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 BucketSpan = _spanSeconds,
                 IsInterim = interim,
             });
+        }
+    }
+
+    private void CollectPresentInfluencerValues(int slot, long bi)
+    {
+        _presentInfluencers.Clear();
+        foreach (var d in _detectors)
+        {
+            var gen = d.Generation(slot);
+            if (gen.BucketIndex != bi)
+            {
+                continue;
+            }
+
+            var acc = gen.Influencers;
+            if (acc is not null)
+            {
+                for (var e = 0; e < acc.Length; e++)
+                {
+                    _presentInfluencers.Add(((long)acc.Slot[e] << 32) | (uint)acc.Value[e]);
+                }
+            }
+
+            for (var k = 0; k < _influencerFields.Length; k++)
+            {
+                var name = _spec.Influencers[k];
+                var kind = name == d.Spec.ByFieldName ? 0 : name == d.Spec.OverFieldName ? 1 : name == d.Spec.PartitionFieldName ? 2 : -1;
+                if (kind < 0)
+                {
+                    continue;
+                }
+
+                for (var t = 0; t < gen.TouchedCount; t++)
+                {
+                    var s = gen.Touched[t];
+                    var value = kind == 0 ? d.Series.By(s) : kind == 1 ? d.Series.Over(s) : d.Series.Partition(s);
+                    if (value >= 0)
+                    {
+                        _presentInfluencers.Add(((long)k << 32) | (uint)value);
+                    }
+                }
+            }
         }
     }
 
