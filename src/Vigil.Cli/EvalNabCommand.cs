@@ -13,11 +13,19 @@ internal static class EvalNabCommand
         var data = new Option<DirectoryInfo>("--data") { Description = "NAB data directory (category/file.csv)", Required = true };
         var labels = new Option<FileInfo>("--labels") { Description = "NAB combined_windows.json", Required = true };
         var files = new Option<bool>("--files") { Description = "Also print per-file outcomes under the standard profile" };
+        var dump = new Option<DirectoryInfo?>("--dump") { Description = "Write timestamp,value-free per-row scores (time_ms,score,window) per file to this directory" };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Experiment: override an engine option, name=value (level-half-life, scale-half-life, seasonal-rate, change-threshold, relax, log-model)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("nab", "Score the engine on the Numenta Anomaly Benchmark (one fixed configuration, no lookahead)")
         {
             data,
             labels,
             files,
+            dump,
+            set,
         };
         command.SetAction(parse =>
         {
@@ -36,8 +44,15 @@ internal static class EvalNabCommand
             }
 
             var watch = Stopwatch.StartNew();
+            var overrides = parse.GetValue(set) ?? [];
+            Func<Engine.Analysis.Modeling.SeriesModelOptions, Engine.Analysis.Modeling.SeriesModelOptions>? configure = null;
+            if (overrides.Length > 0)
+            {
+                configure = options => ApplyOverrides(options, overrides);
+            }
+
             var corpus = NabRunner.Run(dataDir.FullName, labelsFile.FullName, (name, i, total) =>
-                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{i + 1}/{total}] {name}")));
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{i + 1}/{total}] {name}")), configure);
             var rows = 0L;
             foreach (var f in corpus)
             {
@@ -45,11 +60,80 @@ internal static class EvalNabCommand
             }
 
             Print(output, corpus, parse.GetValue(files));
+            var dumpDir = parse.GetValue(dump);
+            if (dumpDir != null)
+            {
+                Dump(dumpDir, corpus);
+            }
+
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{corpus.Count} files, {rows} rows in {watch.Elapsed.TotalSeconds:F1} s"));
             return 0;
         });
         return command;
+    }
+
+    private static Engine.Analysis.Modeling.SeriesModelOptions ApplyOverrides(
+        Engine.Analysis.Modeling.SeriesModelOptions options, string[] overrides)
+    {
+        foreach (var item in overrides)
+        {
+            var eq = item.IndexOf('=', StringComparison.Ordinal);
+            var name = eq < 0 ? item : item[..eq];
+            var value = eq < 0 ? "1" : item[(eq + 1)..];
+            var number = double.Parse(value, CultureInfo.InvariantCulture);
+            options = name switch
+            {
+                "level-half-life" => options with { LevelHalfLifeBuckets = number },
+                "scale-half-life" => options with { ScaleHalfLifeBuckets = number },
+                "seasonal-rate" => options with { SeasonalLearningRate = number },
+                "change-threshold" => options with { ChangeThreshold = number },
+                "relax" => options with { ChangeRelaxBuckets = (int)number },
+                "log-model" => options with { LogErrorModel = number != 0 },
+                "probability-scores" => SetProbabilityScores(options, number != 0),
+                "anomaly-model" => options with { AnomalyCharacteristics = number != 0 },
+                "range" => options with { RangeNovelty = number != 0 },
+                "tail" => options with { TailCalibration = number != 0 },
+                "mb-normal" => options with { NormalScoreMultiBucket = number != 0 },
+                "mb-learn" => options with { LearnMultiBucketSpread = number != 0 },
+                "seasonality" => options with { DetectDailySeasonality = number != 0 },
+                _ => throw new ArgumentException($"unknown engine option '{name}'"),
+            };
+        }
+
+        return options;
+    }
+
+    private static Engine.Analysis.Modeling.SeriesModelOptions SetProbabilityScores(
+        Engine.Analysis.Modeling.SeriesModelOptions options, bool on)
+    {
+        NabRunner.ProbabilityScores = on;
+        return options;
+    }
+
+    private static void Dump(DirectoryInfo directory, List<NabFile> corpus)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var file in corpus)
+        {
+            var path = Path.Combine(directory.FullName, file.Name.Replace('/', '_') + ".scores.csv");
+            Directory.CreateDirectory(directory.FullName);
+            using var writer = new StreamWriter(path);
+            writer.WriteLine("time_ms,score,window");
+            for (var i = 0; i < file.TimesMs.Length; i++)
+            {
+                var inWindow = 0;
+                foreach (var (start, end) in file.Windows)
+                {
+                    if (file.TimesMs[i] >= start && file.TimesMs[i] <= end)
+                    {
+                        inWindow = 1;
+                    }
+                }
+
+                writer.WriteLine(string.Create(inv, $"{file.TimesMs[i]},{file.Scores[i]:0.######},{inWindow}"));
+            }
+        }
     }
 
     private static void Print(TextWriter output, List<NabFile> corpus, bool perFile)
@@ -120,9 +204,11 @@ internal static class EvalNabCommand
         {
             output.WriteLine();
             output.WriteLine("per file (standard profile)");
-            foreach (var f in results[0].Files)
+            for (var i = 0; i < results[0].Files.Count; i++)
             {
-                output.WriteLine(string.Create(inv, $"{f.Name,-60} score {f.Score,7:F3}  TP {f.TruePositives} FN {f.FalseNegatives} FP {f.FalsePositives}"));
+                var f = results[0].Files[i];
+                output.WriteLine(string.Create(inv,
+                    $"{f.Name,-58} {f.Score,7:F3}  TP {f.TruePositives} FN {f.FalseNegatives} FP {f.FalsePositives,-3} {corpus[i].ModelSummary}"));
             }
         }
     }

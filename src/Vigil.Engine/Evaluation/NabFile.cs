@@ -7,6 +7,9 @@ namespace Vigil.Engine.Evaluation;
 /// <param name="Windows">Anomaly windows as (start, end) epoch milliseconds, inclusive, in time order.</param>
 public sealed record NabFile(string Name, long[] TimesMs, double[] Scores, IReadOnlyList<(long StartMs, long EndMs)> Windows)
 {
+    /// <summary>What the model ended with (bucket span, seasonality), for reports.</summary>
+    public string ModelSummary { get; init; } = string.Empty;
+
     /// <summary>Category: the part of the name before the first '/'.</summary>
     public string Category
     {

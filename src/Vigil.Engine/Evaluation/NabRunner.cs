@@ -43,7 +43,12 @@ public static class NabRunner
     /// <param name="timesMs">Row times in file order.</param>
     /// <param name="values">Row values.</param>
     /// <param name="configure">Optional change to the engine options (for experiments); null for the fixed configuration.</param>
-    public static double[] ScoreRows(long[] timesMs, double[] values, Func<SeriesModelOptions, SeriesModelOptions>? configure = null)
+    public static double[] ScoreRows(long[] timesMs, double[] values, Func<SeriesModelOptions, SeriesModelOptions>? configure = null) =>
+        ScoreRows(timesMs, values, configure, out _);
+
+    /// <summary>Scores every row of one file and describes the final model.</summary>
+    public static double[] ScoreRows(
+        long[] timesMs, double[] values, Func<SeriesModelOptions, SeriesModelOptions>? configure, out string modelSummary)
     {
         ArgumentNullException.ThrowIfNull(timesMs);
         ArgumentNullException.ThrowIfNull(values);
@@ -71,6 +76,10 @@ public static class NabRunner
             results.Add(last);
         }
 
+        var models = analyzer.Models;
+        modelSummary = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"span {span / 1000}s, {(models.IsWeekly(0) ? "weekly" : models.IsSeasonal(0) ? "daily" : "no seasonality")}");
+
         // Each row gets the score of the bucket it fell in (computed when that bucket closed).
         var scores = new double[timesMs.Length];
         var r = 0;
@@ -82,11 +91,21 @@ public static class NabRunner
                 r++;
             }
 
-            scores[i] = r < results.Count && results[r].BucketStartMs == start ? results[r].AnomalyScore / 100.0 : 0.0;
+            scores[i] = r < results.Count && results[r].BucketStartMs == start ? RowScore(results[r]) : 0.0;
         }
 
         return scores;
     }
+
+    /// <summary>
+    /// Diagnostic switch: when true, rows get min(1, −log10(p)/10) of the bucket probability instead of
+    /// the normalized score. Not the published configuration; used to measure what normalization costs.
+    /// </summary>
+    public static bool ProbabilityScores { get; set; }
+
+    private static double RowScore(in BucketResult result) => ProbabilityScores
+        ? (result.Series.Scored ? Math.Min(1.0, -Math.Log10(result.Series.Probability) / 10.0) : 0.0)
+        : result.AnomalyScore / 100.0;
 
     /// <summary>Runs every file listed in the labels that exists under <paramref name="dataDirectory"/>.</summary>
     /// <param name="dataDirectory">Directory holding <c>category/file.csv</c>.</param>
@@ -115,8 +134,8 @@ public static class NabRunner
         {
             progress?.Invoke(names[i], i, names.Count);
             var (times, values) = NabCorpus.ReadDataFile(Path.Combine(dataDirectory, names[i]));
-            var scores = ScoreRows(times, values, configure);
-            files.Add(new NabFile(names[i], times, scores, labels[names[i]]));
+            var scores = ScoreRows(times, values, configure, out var summary);
+            files.Add(new NabFile(names[i], times, scores, labels[names[i]]) { ModelSummary = summary });
         }
 
         return files;

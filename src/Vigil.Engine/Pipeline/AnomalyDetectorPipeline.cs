@@ -14,6 +14,13 @@ namespace Vigil.Engine.Pipeline;
 /// normalizes the scores, and produces ES result documents (records, influencers, bucket).
 /// </summary>
 /// <remarks>
+/// <para>Functions: count, high_count, low_count, non_zero_count (±), distinct_count (±),
+/// info_content (±), mean/avg, median, min, max, sum, non_null_sum, varp, metric (min + max + mean)
+/// and their high_/low_ forms, time_of_day, time_of_week, lat_long (not with over), rare (by; and by
+/// over for population rare). Splits: by, partition and over (population analysis, see
+/// <see cref="PopulationModel"/>). Not implemented: freq_rare, exclude_frequent, detector rules,
+/// scheduled events, model plot for population detectors, interim count correction by expected
+/// fraction.</para>
 /// <para>Buckets are aligned to the epoch. The caller (the job processor) decides when a bucket
 /// closes and calls <see cref="CloseBucket"/> for it; a bucket stays open for records until then.
 /// Up to <c>latency / bucket_span + 2</c> buckets can be open at once; a record for a bucket that
@@ -57,8 +64,10 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     private readonly LeafBuffer _candidates = new();
     private readonly List<ModelPlotDocument> _plots = [];
     private readonly Dictionary<long, int> _influencerIndex = [];
+    private readonly HashSet<long> _presentInfluencers = [];
     private readonly List<string> _valueScratch = [];
-    private ValueInterner?[] _interners;
+    private readonly ValueInterner?[] _interners;
+    private readonly RecordValueCache _valueCache;
     private ScoreNormalizer _bucketNormalizer;
     private ScoreNormalizer[] _bucketInfluencerNormalizers;
     private ScoreNormalizer[] _influencerNormalizers;
@@ -92,6 +101,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         Array.Fill(_genBucket, long.MinValue);
         _eventCount = new double[_generations];
         _interners = new ValueInterner?[spec.AnalysisFields.Count];
+        _valueCache = new RecordValueCache(_interners);
         _summaryIndex = spec.SummaryCountFieldName is null ? -1 : FieldIndex(spec.SummaryCountFieldName);
 
         _influencerFields = new int[spec.Influencers.Count];
@@ -107,8 +117,19 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             var ds = spec.Detectors[d];
             var function = DetectorFunction.TryParse(ds.Function)
                 ?? throw new NotSupportedException($"function '{ds.Function}' is not supported by the analysis pipeline");
+            if (function.LatLong && ds.OverFieldName is not null)
+            {
+                throw new NotSupportedException("lat_long with over_field_name is not supported by the analysis pipeline yet");
+            }
+
+            if (function.Rare && ds.ByFieldName is null)
+            {
+                throw new ArgumentException("by_field_name must be set when the 'rare' function is used", nameof(spec));
+            }
+
             var fieldIndex = ds.FieldName is null ? -1 : FieldIndex(ds.FieldName);
-            if ((function.NeedsNumber || function.Features[0] is BucketFeature.DistinctCount or BucketFeature.InfoContent) && fieldIndex < 0)
+            if ((function.NeedsNumber || function.LatLong || function.Features[0] is BucketFeature.DistinctCount or BucketFeature.InfoContent)
+                && fieldIndex < 0)
             {
                 throw new ArgumentException($"field_name must be set when the '{function.Name}' function is used", nameof(spec));
             }
@@ -165,8 +186,19 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 bytes += i?.MemoryBytes ?? 0;
             }
 
-            // Each normalizer holds a 1,200-bin histogram plus scope maxima.
-            bytes += (1 + (2L * _influencerFields.Length) + _detectors.Length) * 10_000;
+            // Each normalizer holds a 1,200-bin histogram (9.6 kB) plus 16 bytes per scope: record
+            // normalizers have one scope per series, influencer normalizers one per influencer value.
+            const long Histogram = 9_600;
+            bytes += (1 + (2L * _influencerFields.Length)) * Histogram;
+            foreach (var d in _detectors)
+            {
+                bytes += d.Function.Features.Length * (Histogram + (16L * Math.Min(d.Series.Count, 1 << 20)));
+            }
+
+            foreach (var influencerField in _influencerFields)
+            {
+                bytes += 16L * Math.Min(_interners[influencerField]!.Count, 1 << 20);
+            }
             return bytes;
         }
     }
@@ -213,7 +245,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             }
         }
 
-        var slot = (int)(bi % _generations);
+        var slot = (int)(((bi % _generations) + _generations) % _generations);
         if (_genBucket[slot] != bi)
         {
             _genBucket[slot] = bi;
@@ -226,9 +258,10 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
         _eventCount[slot] += weight;
         var interners = _interners;
+        _valueCache.Next();
         foreach (var d in _detectors)
         {
-            d.OnRecord(slot, bi, timeMs, fields, weight, interners);
+            d.OnRecord(slot, bi, timeMs, fields, weight, interners, _valueCache);
         }
     }
 
@@ -486,7 +519,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
 
         EmitRecords(sink, startMs, interim);
-        EmitInfluencers(sink, bucket, startMs, interim);
+        EmitInfluencers(sink, bucket, slot, bi, startMs, interim);
         foreach (var plot in _plots)
         {
             sink.OnModelPlot(plot);
@@ -726,8 +759,22 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
             var singleP = r.SingleBucketProbability;
             var population = d.IsPopulation;
+            var rare = d.Function.Rare;
+            var geo = d.Function.LatLong;
+            IReadOnlyList<double>? actual = population ? null : [r.Actual];
+            IReadOnlyList<double>? typical = population ? null : [r.Typical];
+            GeoResults? geoResults = null;
+            if (geo)
+            {
+                var lat = _candidates.Causes[leaf.CauseStart].Result;
+                var lon = _candidates.Causes[leaf.CauseStart + 1].Result;
+                actual = [lat.Actual, lon.Actual];
+                typical = [lat.Typical, lon.Typical];
+                geoResults = new GeoResults(Point(lat.Actual, lon.Actual), Point(lat.Typical, lon.Typical));
+            }
+
             List<AnomalyCause>? causes = null;
-            if (population)
+            if (population && !geo)
             {
                 causes = new List<AnomalyCause>(leaf.CauseCount);
                 for (var i = leaf.CauseStart; i < leaf.CauseStart + leaf.CauseCount; i++)
@@ -755,7 +802,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             {
                 JobId = _spec.JobId,
                 Probability = p,
-                MultiBucketImpact = population ? null : r.MultiBucketImpact,
+                MultiBucketImpact = population || rare || geo ? null : r.MultiBucketImpact,
                 RecordScore = score,
                 InitialRecordScore = score,
                 BucketSpan = _spanSeconds,
@@ -768,13 +815,14 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 PartitionFieldValue = DetectorState.ValueOf(_interners, d.PartitionIndex, d.Series.Partition(leaf.Series)),
                 Function = d.Function.Name,
                 FunctionDescription = DetectorFunction.Describe(feature),
-                Typical = population ? null : [r.Typical],
-                Actual = population ? null : [r.Actual],
+                Typical = typical,
+                Actual = actual,
                 FieldName = d.Spec.FieldName,
                 OverFieldName = d.Spec.OverFieldName,
                 OverFieldValue = DetectorState.ValueOf(_interners, d.OverIndex, d.Series.Over(leaf.Series)),
                 Causes = causes,
                 Influencers = influences,
+                GeoResults = geoResults,
                 AnomalyScoreExplanation = new AnomalyScoreExplanation
                 {
                     AnomalyType = r.AnomalyType switch
@@ -784,14 +832,18 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                         _ => null,
                     },
                     SingleBucketImpact = singleP < 0.05 ? (int)Math.Round(-Math.Log10(Math.Max(singleP, double.Epsilon))) : null,
-                    MultiBucketImpact = population ? null : (int)Math.Round(r.MultiBucketImpact),
-                    LowerConfidenceBound = r.LowerBound,
-                    TypicalValue = r.Typical,
-                    UpperConfidenceBound = r.UpperBound,
+                    MultiBucketImpact = population || rare || geo ? null : (int)Math.Round(r.MultiBucketImpact),
+                    LowerConfidenceBound = rare || geo ? null : r.LowerBound,
+                    TypicalValue = rare || geo ? null : r.Typical,
+                    UpperConfidenceBound = rare || geo ? null : r.UpperBound,
+                    ByFieldFirstOccurrence = rare ? r.Typical == 0 : null,
                 },
             });
         }
     }
+
+    private static string Point(double lat, double lon) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{lat},{lon}");
 
     private void NoteInfluencer(int slot, int value, double logP)
     {
@@ -815,8 +867,25 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         _influencerIndex[key] = _infCount++;
     }
 
-    private void EmitInfluencers(IResultSink sink, BucketDocument bucket, long startMs, bool interim)
+    private void EmitInfluencers(IResultSink sink, BucketDocument bucket, int slot, long bi, long startMs, bool interim)
     {
+        if (_influencerFields.Length == 0)
+        {
+            return;
+        }
+
+        // Implementation note: ml-cpp scores every influencer value present in the bucket, so its
+        // influencer normalizers also learn the (many) zero scores; we feed 0 for every value present
+        // in the bucket that influenced no anomaly, so that influencer_score percentiles mean the same.
+        CollectPresentInfluencerValues(slot, bi);
+        foreach (var key in _presentInfluencers)
+        {
+            if (!_influencerIndex.ContainsKey(key))
+            {
+                _influencerNormalizers[(int)(key >> 32)].Update((int)(key & 0xFFFFFFFF) & ((1 << 20) - 1), 0.0);
+            }
+        }
+
         for (var k = 0; k < _influencerFields.Length; k++)
         {
             _fieldAggregator.Reset();
@@ -835,6 +904,8 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
             if (_fieldAggregator.Count == 0)
             {
+                // The field influenced nothing this bucket: its bucket-level normalizer learns a zero.
+                _bucketInfluencerNormalizers[k].Update(0, 0.0);
                 continue;
             }
 
@@ -883,6 +954,48 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 BucketSpan = _spanSeconds,
                 IsInterim = interim,
             });
+        }
+    }
+
+    private void CollectPresentInfluencerValues(int slot, long bi)
+    {
+        _presentInfluencers.Clear();
+        foreach (var d in _detectors)
+        {
+            var gen = d.Generation(slot);
+            if (gen.BucketIndex != bi)
+            {
+                continue;
+            }
+
+            var acc = gen.Influencers;
+            if (acc is not null)
+            {
+                for (var e = 0; e < acc.Length; e++)
+                {
+                    _presentInfluencers.Add(((long)acc.Slot[e] << 32) | (uint)acc.Value[e]);
+                }
+            }
+
+            for (var k = 0; k < _influencerFields.Length; k++)
+            {
+                var name = _spec.Influencers[k];
+                var kind = name == d.Spec.ByFieldName ? 0 : name == d.Spec.OverFieldName ? 1 : name == d.Spec.PartitionFieldName ? 2 : -1;
+                if (kind < 0)
+                {
+                    continue;
+                }
+
+                for (var t = 0; t < gen.TouchedCount; t++)
+                {
+                    var s = gen.Touched[t];
+                    var value = kind == 0 ? d.Series.By(s) : kind == 1 ? d.Series.Over(s) : d.Series.Partition(s);
+                    if (value >= 0)
+                    {
+                        _presentInfluencers.Add(((long)k << 32) | (uint)value);
+                    }
+                }
+            }
         }
     }
 

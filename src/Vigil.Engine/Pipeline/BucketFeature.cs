@@ -35,4 +35,13 @@ internal enum BucketFeature
 
     /// <summary>Seconds since the start of the week (Monday 00:00 UTC).</summary>
     TimeOfWeek,
+
+    /// <summary>Mean latitude of the bucket's positions (<c>lat_long</c>).</summary>
+    Latitude,
+
+    /// <summary>Mean longitude of the bucket's positions (<c>lat_long</c>).</summary>
+    Longitude,
+
+    /// <summary>Presence of a by value (category) in the bucket, scored by its rarity (<c>rare</c>).</summary>
+    Rare,
 }

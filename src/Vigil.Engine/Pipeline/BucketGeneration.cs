@@ -23,6 +23,9 @@ internal sealed class BucketGeneration
     /// <summary>Sum of values (pre-aggregated sums for <c>sum</c> with a summary count; seconds for time functions).</summary>
     public double[] Sum = [];
 
+    /// <summary>Second sum (longitudes for lat_long).</summary>
+    public double[] Sum2 = [];
+
     /// <summary>Minimum value.</summary>
     public double[] Min = [];
 
@@ -91,6 +94,7 @@ internal sealed class BucketGeneration
         Array.Fill(Stamp, long.MinValue, old, size - old);
         Array.Resize(ref Count, size);
         Array.Resize(ref Sum, size);
+        Array.Resize(ref Sum2, size);
         Array.Resize(ref Min, size);
         Array.Resize(ref Max, size);
         Array.Resize(ref Mean, size);
@@ -127,6 +131,7 @@ internal sealed class BucketGeneration
         Stamp[s] = BucketIndex;
         Count[s] = 0;
         Sum[s] = 0;
+        Sum2[s] = 0;
         Min[s] = double.PositiveInfinity;
         Max[s] = double.NegativeInfinity;
         Mean[s] = 0;
@@ -182,7 +187,7 @@ internal sealed class BucketGeneration
 
     /// <summary>Bytes held by the generation's arrays.</summary>
     public long MemoryBytes =>
-        (long)Stamp.Length * 64 + (long)Touched.Length * 4 + (long)Values.Length * 12 + Strings.Length
+        (long)Stamp.Length * 72 + (long)Touched.Length * 4 + (long)Values.Length * 12 + Strings.Length
         + (long)StringSeries.Length * 12 + (DistinctSet?.MemoryBytes ?? 0) + (Influencers?.MemoryBytes ?? 0);
 }
 

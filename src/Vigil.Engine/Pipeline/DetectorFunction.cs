@@ -15,6 +15,8 @@ namespace Vigil.Engine.Pipeline;
 /// false for the intersection rule (score the value's own statistic).</param>
 /// <param name="InfluenceAvailable">False for low_count, low_sum, low_distinct_count and low_info_content,
 /// for which ml-cpp computes no influence.</param>
+/// <param name="Rare">True for <c>rare</c>: the by values are categories scored by their rarity.</param>
+/// <param name="LatLong">True for <c>lat_long</c>: latitude and longitude are modelled separately and reported as one record.</param>
 internal sealed record DetectorFunction(
     string Name,
     BucketFeature[] Features,
@@ -24,7 +26,9 @@ internal sealed record DetectorFunction(
     int MinimumBuckets,
     long MinimumElapsedMs,
     bool Complement,
-    bool InfluenceAvailable)
+    bool InfluenceAvailable,
+    bool Rare = false,
+    bool LatLong = false)
 {
     private const long TwoHoursMs = 2 * 3_600_000L;
 
@@ -32,6 +36,8 @@ internal sealed record DetectorFunction(
     public static string Describe(BucketFeature feature) => feature switch
     {
         BucketFeature.Count => "count",
+        BucketFeature.Rare => "rare",
+        BucketFeature.Latitude or BucketFeature.Longitude => "lat_long",
         BucketFeature.Sum => "sum",
         BucketFeature.Mean => "mean",
         BucketFeature.Median => "median",
@@ -114,6 +120,12 @@ internal sealed record DetectorFunction(
                     TwoHoursMs,
                     Complement: true,
                     InfluenceAvailable: true);
+            case "rare" when prefix.Length == 0:
+                return new DetectorFunction(name, [BucketFeature.Rare], [Tail.TwoSided], false, false, 20, 0, false, true, Rare: true);
+            case "lat_long" when prefix.Length == 0:
+                return new DetectorFunction(
+                    name, [BucketFeature.Latitude, BucketFeature.Longitude], [Tail.TwoSided, Tail.TwoSided], false, false, 8, TwoHoursMs, false, true,
+                    LatLong: true);
             case "time_of_day" when prefix.Length == 0:
                 return One(name, BucketFeature.TimeOfDay, Tail.TwoSided, emptyZero: false, number: false, 8, TwoHoursMs, complement: false, true);
             case "time_of_week" when prefix.Length == 0:

@@ -35,6 +35,17 @@ internal sealed class DetectorState
     private SeriesResult[] _popResults = new SeriesResult[16];
     private long[] _personKeys = new long[16];
     private int[] _personOrder = new int[16];
+    private double _lat;
+    private double _lon;
+    private double[] _rareCount = new double[16];
+    private double[] _attrDistinct = new double[16];
+    private double[] _attrP = new double[16];
+    private double[] _rareP = new double[16];
+    private long[] _rareKeys = [];
+    private int[] _rareOrder = [];
+    private double[] _partitionBuckets = new double[4];
+    private double[] _partitionTotal = new double[4];
+    private long[] _partitionStamp = new long[4];
     private ScoreNormalizer[] _normalizers;
     private SeriesIndex _series = new();
     private long[] _firstBucket = new long[16];
@@ -156,20 +167,21 @@ internal sealed class DetectorState
     }
 
     /// <summary>Accumulates one record into generation <paramref name="slot"/> (already begun for the record's bucket).</summary>
-    public void OnRecord(int slot, long bucketIndex, long timeMs, scoped in RecordFields fields, double weight, ValueInterner?[] interners)
+    public void OnRecord(int slot, long bucketIndex, long timeMs, scoped in RecordFields fields, double weight, ValueInterner?[] interners,
+        RecordValueCache cache)
     {
         int partition = -1, by = -1, over = -1;
-        if (PartitionIndex >= 0 && !SplitValue(PartitionIndex, fields, interners, out partition))
+        if (PartitionIndex >= 0 && !SplitValue(PartitionIndex, fields, interners, cache, out partition))
         {
             return;
         }
 
-        if (ByIndex >= 0 && !SplitValue(ByIndex, fields, interners, out by))
+        if (ByIndex >= 0 && !SplitValue(ByIndex, fields, interners, cache, out by))
         {
             return;
         }
 
-        if (OverIndex >= 0 && !SplitValue(OverIndex, fields, interners, out over))
+        if (OverIndex >= 0 && !SplitValue(OverIndex, fields, interners, cache, out over))
         {
             return;
         }
@@ -188,6 +200,10 @@ internal sealed class DetectorState
         {
             return;
         }
+        else if (Function.LatLong && !TryParseLatLong(fields.Utf8(FieldIndex), out _lat, out _lon))
+        {
+            return;
+        }
 
         var s = _series.GetOrAdd(partition, by, over, out var added);
         if (added)
@@ -201,6 +217,7 @@ internal sealed class DetectorState
         switch (first)
         {
             case BucketFeature.Count:
+            case BucketFeature.Rare:
                 break;
             case BucketFeature.DistinctCount:
             case BucketFeature.InfoContent:
@@ -218,6 +235,11 @@ internal sealed class DetectorState
                     break;
                 }
 
+            case BucketFeature.Latitude:
+                // x was not parsed: lat_long values are "lat,lon" text (checked below before the series is touched).
+                gen.Sum[s] += weight * _lat;
+                gen.Sum2[s] += weight * _lon;
+                break;
             case BucketFeature.TimeOfDay:
                 gen.Sum[s] += weight * SecondsOfDay(timeMs);
                 break;
@@ -242,12 +264,12 @@ internal sealed class DetectorState
         for (var k = 0; k < _accumulatedInfluencers.Length; k++)
         {
             var slotInfo = _accumulatedInfluencers[k];
-            if (fields.IsMissing(slotInfo.FieldIndex))
+            var value = cache.Get(slotInfo.FieldIndex, fields);
+            if (value < 0)
             {
                 continue;
             }
 
-            var value = interners[slotInfo.FieldIndex]!.GetOrAdd(fields.Utf8(slotInfo.FieldIndex));
             // Influencer sums follow the series sum: group sums for sum, weighted values otherwise.
             var contribution = first == BucketFeature.Sum ? x : weight * x;
             infl.Add(s, slotInfo.Slot, value, weight, x, contribution);
@@ -271,9 +293,23 @@ internal sealed class DetectorState
 
         if (IsPopulation)
         {
-            if (hasGen)
+            if (hasGen && Function.Rare)
+            {
+                ScorePopulationRare(gen, bucketIndex, candidates);
+            }
+            else if (hasGen)
             {
                 ScorePopulation(gen, bucketIndex, candidates);
+            }
+
+            return;
+        }
+
+        if (Function.Rare)
+        {
+            if (hasGen)
+            {
+                ScoreRare(gen, bucketIndex, candidates);
             }
 
             return;
@@ -310,7 +346,7 @@ internal sealed class DetectorState
         var count = gen.Count[s];
         return feature switch
         {
-            BucketFeature.Count => count,
+            BucketFeature.Count or BucketFeature.Rare => count,
             BucketFeature.Sum => gen.Sum[s],
             BucketFeature.Mean => gen.Mean[s],
             BucketFeature.Median => _median[s],
@@ -319,7 +355,8 @@ internal sealed class DetectorState
             BucketFeature.Varp => count > 0 ? gen.M2[s] / count : double.NaN,
             BucketFeature.DistinctCount => gen.Distinct[s],
             BucketFeature.InfoContent => _info[s],
-            BucketFeature.TimeOfDay or BucketFeature.TimeOfWeek => count > 0 ? gen.Sum[s] / count : double.NaN,
+            BucketFeature.TimeOfDay or BucketFeature.TimeOfWeek or BucketFeature.Latitude => count > 0 ? gen.Sum[s] / count : double.NaN,
+            BucketFeature.Longitude => count > 0 ? gen.Sum2[s] / count : double.NaN,
             _ => double.NaN,
         };
     }
@@ -343,6 +380,19 @@ internal sealed class DetectorState
         {
             WriteBlock(writer, m.Save);
         }
+
+        if (Function.Rare)
+        {
+            var header = writer.GetSpan(8);
+            BinaryPrimitives.WriteInt32LittleEndian(header, _series.Count);
+            BinaryPrimitives.WriteInt32LittleEndian(header[4..], _partitionBuckets.Length);
+            writer.Advance(8);
+            ColumnIo.Write<double>(writer, _rareCount.AsSpan(0, _series.Count));
+            ColumnIo.Write<double>(writer, _partitionBuckets);
+            ColumnIo.Write<double>(writer, _partitionTotal);
+            ColumnIo.Write<long>(writer, _partitionStamp);
+            ColumnIo.Write<double>(writer, _attrDistinct.AsSpan(0, _attributes.Count));
+        }
     }
 
     /// <summary>Restores what <see cref="SaveModels"/> wrote.</summary>
@@ -358,6 +408,25 @@ internal sealed class DetectorState
         for (var f = 0; f < _population.Length; f++)
         {
             _population[f] = PopulationModel.Load(ReadBlock(ref source), _spanMs);
+        }
+
+        if (Function.Rare)
+        {
+            var n = BinaryPrimitives.ReadInt32LittleEndian(source);
+            var partitions = BinaryPrimitives.ReadInt32LittleEndian(source[4..]);
+            source = source[8..];
+            EnsureColumns(n);
+            ColumnIo.Read(ref source, _rareCount.AsSpan(0, n));
+            _partitionBuckets = new double[partitions];
+            _partitionTotal = new double[partitions];
+            _partitionStamp = new long[partitions];
+            ColumnIo.Read(ref source, _partitionBuckets.AsSpan());
+            ColumnIo.Read(ref source, _partitionTotal.AsSpan());
+            ColumnIo.Read(ref source, _partitionStamp.AsSpan());
+            var attributes = _attributes.Count;
+            _attrDistinct = new double[Math.Max(16, attributes)];
+            _attrP = new double[_attrDistinct.Length];
+            ColumnIo.Read(ref source, _attrDistinct.AsSpan(0, attributes));
         }
     }
 
@@ -410,6 +479,12 @@ internal sealed class DetectorState
     {
         var features = Function.Features;
         var count = hasData ? gen.Count[s] : 1.0;
+        if (Function.LatLong)
+        {
+            ScoreLatLong(gen, s, bucketStartMs, count, candidates, plots, analysis, interners);
+            return;
+        }
+
         for (var f = 0; f < features.Length; f++)
         {
             var value = FeatureValue(gen, hasData, s, features[f]);
@@ -474,7 +549,19 @@ internal sealed class DetectorState
             model.Commit(bucketIndex);
         }
 
-        // Pass 2: one result per person: its least likely attribute value (ml-cpp's person-level
+        ReportPersons(gen, candidates);
+    }
+
+    /// <summary>
+    /// Pass 2 of population scoring: one result per (partition, person) from the per person × attribute
+    /// results in <see cref="_popResults"/> (touched order, <c>features</c> per entry) and the person keys.
+    /// </summary>
+    private void ReportPersons(BucketGeneration gen, LeafBuffer candidates)
+    {
+        var nf = Function.Features.Length;
+        var touched = gen.TouchedCount;
+
+        // One result per person: its least likely attribute value (ml-cpp's person-level
         // aggregation weights (0, 1, 1, 1) make it essentially the minimum probability).
         Array.Sort(_personKeys, _personOrder, 0, touched);
         var start = 0;
@@ -532,6 +619,270 @@ internal sealed class DetectorState
 
             start = end;
         }
+    }
+
+    private void ScoreLatLong(BucketGeneration gen, int s, long bucketStartMs, double count, LeafBuffer candidates,
+        List<ModelPlotDocument>? plots, AnalysisSpec analysis, ValueInterner?[] interners)
+    {
+        // Implementation note: ml-cpp models positions with a 2-D multimodal prior; we model mean latitude
+        // and mean longitude as two series and combine their probabilities with a Bonferroni bound,
+        // p = min(1, 2·min(p_lat, p_lon)). One record carries both (actual/typical = [lat, lon]).
+        var rLat = _stores[0].ScoreThenUpdate(s, bucketStartMs, FeatureValue(gen, true, s, BucketFeature.Latitude), count, Tail.TwoSided);
+        var rLon = _stores[1].ScoreThenUpdate(s, bucketStartMs, FeatureValue(gen, true, s, BucketFeature.Longitude), count, Tail.TwoSided);
+        if (plots is not null)
+        {
+            plots.Add(Plot(analysis, interners, s, 0, bucketStartMs, rLat, true));
+            plots.Add(Plot(analysis, interners, s, 1, bucketStartMs, rLon, true));
+        }
+
+        if (!rLat.Scored || !rLon.Scored)
+        {
+            return;
+        }
+
+        var p = Math.Min(1.0, 2.0 * Math.Min(rLat.Probability, rLon.Probability));
+        Aggregator.Add(p);
+        var raw = p <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(p) : 0.0;
+        var scope = s & ScopeMask;
+        _normalizers[0].Update(scope, raw);
+        if (raw > 0)
+        {
+            var causeStart = candidates.CauseCount;
+            candidates.AddCause(new CauseEntry(s, 0, rLat));
+            candidates.AddCause(new CauseEntry(s, 1, rLon));
+            var type = rLat.Probability <= rLon.Probability ? rLat.AnomalyType : rLon.AnomalyType;
+            var combined = rLat with { Probability = p, SingleBucketProbability = p, MultiBucketImpact = 0, AnomalyType = type };
+            candidates.Add(new LeafResult(Position, 0, s, combined, raw, scope, causeStart, 2));
+        }
+    }
+
+    private static bool TryParseLatLong(ReadOnlySpan<byte> text, out double lat, out double lon)
+    {
+        var comma = text.IndexOf((byte)',');
+        lat = 0;
+        lon = 0;
+        return comma > 0
+            && NumberText.TryParse(text[..comma].Trim((byte)' '), out lat)
+            && NumberText.TryParse(text[(comma + 1)..].Trim((byte)' '), out lon)
+            && lat is >= -90 and <= 90
+            && lon is >= -180 and <= 180;
+    }
+
+    private void ScoreRare(BucketGeneration gen, long bucketIndex, LeafBuffer candidates)
+    {
+        // Implementation note (ml-cpp rare, simplified): a category's probability is the share of all
+        // past category occurrences (buckets in which a by value was present) that belong to categories
+        // at most as frequent as it, with a new category counting as frequency 0 plus one pseudo-count:
+        // p = (Σ_{c': n_c' ≤ n_c} n_c' + 1) / (Σ n + 1). No decay of the counts; no per-bucket indicator
+        // feature. Scored once the partition has 20 buckets of history.
+        var n = _series.Count;
+        if (_rareKeys.Length < n)
+        {
+            _rareKeys = new long[Math.Max(n, _rareKeys.Length * 2)];
+            _rareOrder = new int[_rareKeys.Length];
+        }
+
+        for (var s = 0; s < n; s++)
+        {
+            _rareKeys[s] = ((long)(_series.Partition(s) + 1) << 32) | (uint)Math.Min(_rareCount[s], int.MaxValue);
+            _rareOrder[s] = s;
+        }
+
+        Array.Sort(_rareKeys, _rareOrder, 0, n);
+        var start = 0;
+        while (start < n)
+        {
+            var partition = _series.Partition(_rareOrder[start]) + 1;
+            var end = start;
+            while (end < n && _series.Partition(_rareOrder[end]) + 1 == partition)
+            {
+                end++;
+            }
+
+            EnsurePartition(partition);
+            var total = _partitionTotal[partition];
+            var cumulative = 0.0;
+            var i = start;
+            while (i < end)
+            {
+                var count = _rareCount[_rareOrder[i]];
+                var j = i;
+                while (j < end && _rareCount[_rareOrder[j]] == count)
+                {
+                    cumulative += count;
+                    j++;
+                }
+
+                var p = Math.Min(1.0, (cumulative + 1.0) / (total + 1.0));
+                for (var k = i; k < j; k++)
+                {
+                    _rareP[_rareOrder[k]] = p;
+                }
+
+                i = j;
+            }
+
+            start = end;
+        }
+
+        for (var t = 0; t < gen.TouchedCount; t++)
+        {
+            var s = gen.Touched[t];
+            var partition = _series.Partition(s) + 1;
+            if (_partitionBuckets[partition] >= Function.MinimumBuckets)
+            {
+                var p = _rareP[s];
+                var share = _partitionTotal[partition] > 0 ? _rareCount[s] / _partitionTotal[partition] : 0.0;
+                var r = new SeriesResult(true, p, p, 1.0, 1.0, share, 0, 1, 0, AnomalyType.None);
+                Aggregator.Add(p);
+                var raw = p <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(p) : 0.0;
+                var scope = s & ScopeMask;
+                _normalizers[0].Update(scope, raw);
+                if (raw > 0)
+                {
+                    candidates.Add(new LeafResult(Position, 0, s, r, raw, scope));
+                }
+            }
+        }
+
+        // Learn the bucket.
+        for (var t = 0; t < gen.TouchedCount; t++)
+        {
+            var s = gen.Touched[t];
+            var partition = _series.Partition(s) + 1;
+            _rareCount[s] += 1;
+            _partitionTotal[partition] += 1;
+            if (_partitionStamp[partition] != bucketIndex + 1)
+            {
+                _partitionStamp[partition] = bucketIndex + 1;
+                _partitionBuckets[partition] += 1;
+            }
+        }
+    }
+
+    private void ScorePopulationRare(BucketGeneration gen, long bucketIndex, LeafBuffer candidates)
+    {
+        // Implementation note (ml-cpp population rare, simplified): an attribute's rarity is the number of
+        // distinct people who have had it; its probability is the share of all (person, attribute) pairs
+        // seen so far that belong to attributes with at most as many people, plus one pseudo-count:
+        // p = (Σ_{a': D_a' ≤ D_a} D_a' + 1) / (Σ D + 1). A person is reported by its rarest attribute
+        // (ml-cpp's person aggregation), with the rare attributes as causes.
+        var attributes = _attributes.Count;
+        if (_attrDistinct.Length < attributes)
+        {
+            Array.Resize(ref _attrDistinct, Math.Max(attributes, _attrDistinct.Length * 2));
+            Array.Resize(ref _attrP, _attrDistinct.Length);
+        }
+
+        if (_rareKeys.Length < attributes)
+        {
+            _rareKeys = new long[Math.Max(attributes, _rareKeys.Length * 2)];
+            _rareOrder = new int[_rareKeys.Length];
+        }
+
+        for (var a = 0; a < attributes; a++)
+        {
+            _rareKeys[a] = ((long)(_attributes.Partition(a) + 1) << 32) | (uint)Math.Min(_attrDistinct[a], int.MaxValue);
+            _rareOrder[a] = a;
+        }
+
+        Array.Sort(_rareKeys, _rareOrder, 0, attributes);
+        var start = 0;
+        while (start < attributes)
+        {
+            var partition = _attributes.Partition(_rareOrder[start]) + 1;
+            var end = start;
+            while (end < attributes && _attributes.Partition(_rareOrder[end]) + 1 == partition)
+            {
+                end++;
+            }
+
+            EnsurePartition(partition);
+            var total = _partitionTotal[partition];
+            var cumulative = 0.0;
+            var i = start;
+            while (i < end)
+            {
+                var d = _attrDistinct[_rareOrder[i]];
+                var j = i;
+                while (j < end && _attrDistinct[_rareOrder[j]] == d)
+                {
+                    cumulative += d;
+                    j++;
+                }
+
+                var p = Math.Min(1.0, (cumulative + 1.0) / (total + 1.0));
+                for (var k = i; k < j; k++)
+                {
+                    _attrP[_rareOrder[k]] = p;
+                }
+
+                i = j;
+            }
+
+            start = end;
+        }
+
+        var touched = gen.TouchedCount;
+        if (_popResults.Length < touched)
+        {
+            _popResults = new SeriesResult[Math.Max(touched, _popResults.Length * 2)];
+        }
+
+        if (_personKeys.Length < touched)
+        {
+            _personKeys = new long[Math.Max(touched, _personKeys.Length * 2)];
+            _personOrder = new int[_personKeys.Length];
+        }
+
+        for (var t = 0; t < touched; t++)
+        {
+            var s = gen.Touched[t];
+            var attribute = _attributeOf[s];
+            var partition = _series.Partition(s) + 1;
+            EnsurePartition(partition);
+            var total = _partitionTotal[partition];
+            var share = total > 0 ? _attrDistinct[attribute] / total : 0.0;
+            var scored = _partitionBuckets[partition] >= Function.MinimumBuckets;
+            var p = scored ? _attrP[attribute] : 1.0;
+            _popResults[t] = new SeriesResult(scored, p, p, 1.0, 1.0, share, 0, 1, 0, AnomalyType.None);
+            _personKeys[t] = ((long)partition << 32) | (uint)_series.Over(s);
+            _personOrder[t] = t;
+        }
+
+        ReportPersons(gen, candidates);
+
+        // Learn the bucket: new (person, attribute) pairs raise the attribute's distinct-people count.
+        for (var t = 0; t < touched; t++)
+        {
+            var s = gen.Touched[t];
+            var partition = _series.Partition(s) + 1;
+            if (_rareCount[s] == 0)
+            {
+                _attrDistinct[_attributeOf[s]] += 1;
+                _partitionTotal[partition] += 1;
+            }
+
+            _rareCount[s] += 1;
+            if (_partitionStamp[partition] != bucketIndex + 1)
+            {
+                _partitionStamp[partition] = bucketIndex + 1;
+                _partitionBuckets[partition] += 1;
+            }
+        }
+    }
+
+    private void EnsurePartition(int partition)
+    {
+        if (partition < _partitionBuckets.Length)
+        {
+            return;
+        }
+
+        var size = Math.Max(partition + 1, _partitionBuckets.Length * 2);
+        Array.Resize(ref _partitionBuckets, size);
+        Array.Resize(ref _partitionTotal, size);
+        Array.Resize(ref _partitionStamp, size);
     }
 
     private ModelPlotDocument Plot(AnalysisSpec analysis, ValueInterner?[] interners, int s, int f, long bucketStartMs,
@@ -668,21 +1019,20 @@ internal sealed class DetectorState
         gen.M2[s] += weight * delta * (x - gen.Mean[s]);
     }
 
-    private bool SplitValue(int index, scoped in RecordFields fields, ValueInterner?[] interners, out int id)
+    private bool SplitValue(int index, scoped in RecordFields fields, ValueInterner?[] interners, RecordValueCache cache, out int id)
     {
-        if (fields.IsMissing(index))
+        id = cache.Get(index, fields);
+        if (id >= 0)
         {
-            if (!Spec.UseNull)
-            {
-                id = -1;
-                return false;
-            }
-
-            id = interners[index]!.GetOrAdd([]);
             return true;
         }
 
-        id = interners[index]!.GetOrAdd(fields.Utf8(index));
+        if (!Spec.UseNull)
+        {
+            return false;
+        }
+
+        id = interners[index]!.GetOrAdd([]);
         return true;
     }
 
@@ -733,6 +1083,8 @@ internal sealed class DetectorState
         Array.Resize(ref _median, size);
         Array.Resize(ref _info, size);
         Array.Resize(ref _attributeOf, size);
+        Array.Resize(ref _rareCount, size);
+        Array.Resize(ref _rareP, size);
     }
 
     private static long Hash64(ReadOnlySpan<byte> bytes)
@@ -770,6 +1122,9 @@ internal sealed class DetectorState
         BucketFeature.InfoContent => "'information content of value per bucket by person'",
         BucketFeature.TimeOfDay => "'time-of-day by person'",
         BucketFeature.TimeOfWeek => "'time-of-week by person'",
+        BucketFeature.Rare => "'rare'",
+        BucketFeature.Latitude => "'mean latitude by person'",
+        BucketFeature.Longitude => "'mean longitude by person'",
         _ => "'unknown'",
     };
 }

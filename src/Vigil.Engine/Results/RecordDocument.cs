@@ -71,6 +71,9 @@ public sealed class RecordDocument
     /// <summary>Influencers, or null when none.</summary>
     public IReadOnlyList<RecordInfluence>? Influencers { get; init; }
 
+    /// <summary>Geo results (<c>lat_long</c> only), or null.</summary>
+    public GeoResults? GeoResults { get; init; }
+
     /// <summary>Score explanation, or null.</summary>
     public AnomalyScoreExplanation? AnomalyScoreExplanation { get; init; }
 
@@ -133,6 +136,12 @@ public sealed class RecordDocument
             }
 
             w.WriteEndArray();
+        }
+
+        if (GeoResults is not null)
+        {
+            w.WritePropertyName("geo_results");
+            GeoResults.WriteTo(w);
         }
 
         if (AnomalyScoreExplanation is not null)

@@ -211,9 +211,22 @@ public sealed class PipelineBehaviourTests
     }
 
     [Fact]
+    public void Records_before_the_epoch_are_bucketed()
+    {
+        var pipeline = new AnomalyDetectorPipeline(Gen.Spec("count", null, null, null, []));
+        var rec = new TestRecord(0);
+        var sink = new CollectingSink();
+        pipeline.OnRecord(-Gen.SpanMs + 1, rec.Fields);
+        pipeline.OnRecord(-1, rec.Fields);
+        pipeline.CloseBucket(-Gen.SpanMs, sink);
+        Assert.Equal(-Gen.SpanMs, Assert.Single(sink.Buckets).Timestamp);
+        Assert.Equal(2, sink.Buckets[0].EventCount);
+    }
+
+    [Fact]
     public void Unsupported_functions_are_rejected()
     {
-        Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(Gen.Spec("lat_long", "loc", null, null, ["loc"])));
+        Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(Gen.Spec("freq_rare", null, "p", null, ["p"])));
     }
 
     [Fact]
@@ -300,6 +313,65 @@ public sealed class PipelineBehaviourTests
             + "\"influencer_score\":40,\"initial_influencer_score\":41,\"probability\":0.01,\"bucket_span\":600,\"is_interim\":false,"
             + "\"timestamp\":1700000400000}",
             Write(w => doc.WriteTo(w, human: false)));
+    }
+
+    [Fact]
+    public void Population_record_json_has_causes_and_no_top_level_actual()
+    {
+        var record = new RecordDocument
+        {
+            JobId = "j", Probability = 1e-5, RecordScore = 90, InitialRecordScore = 90, BucketSpan = 600, Timestamp = 1_700_000_400_000,
+            Function = "high_count", FunctionDescription = "count", OverFieldName = "clientip", OverFieldValue = "10.0.0.66",
+            Causes =
+            [
+                new AnomalyCause
+                {
+                    Probability = 1e-5, OverFieldName = "clientip", OverFieldValue = "10.0.0.66", Function = "high_count",
+                    FunctionDescription = "count", Typical = [5.0], Actual = [80.0],
+                },
+            ],
+        };
+        Assert.Equal(
+            "{\"job_id\":\"j\",\"result_type\":\"record\",\"probability\":1E-05,\"record_score\":90,\"initial_record_score\":90,"
+            + "\"bucket_span\":600,\"detector_index\":0,\"is_interim\":false,\"timestamp\":1700000400000,\"function\":\"high_count\","
+            + "\"function_description\":\"count\",\"over_field_name\":\"clientip\",\"over_field_value\":\"10.0.0.66\","
+            + "\"causes\":[{\"probability\":1E-05,\"over_field_name\":\"clientip\",\"over_field_value\":\"10.0.0.66\","
+            + "\"function\":\"high_count\",\"function_description\":\"count\",\"typical\":[5],\"actual\":[80]}],"
+            + "\"clientip\":[\"10.0.0.66\"]}",
+            Write(w => record.WriteTo(w, human: false)));
+    }
+
+    [Fact]
+    public void Model_plot_json_has_es_field_order()
+    {
+        var plot = new ModelPlotDocument
+        {
+            JobId = "j", BucketSpan = 600, DetectorIndex = 1, Timestamp = 1_700_000_400_000, PartitionFieldName = "region",
+            PartitionFieldValue = "eu", ByFieldName = "airline", ByFieldValue = "AAL", ModelFeature = "'arithmetic mean value by person'",
+            ModelLower = 90, ModelUpper = 110, ModelMedian = 100, Actual = 101.5,
+        };
+        Assert.Equal(
+            "{\"job_id\":\"j\",\"result_type\":\"model_plot\",\"bucket_span\":600,\"detector_index\":1,\"timestamp\":1700000400000,"
+            + "\"partition_field_name\":\"region\",\"partition_field_value\":\"eu\",\"by_field_name\":\"airline\",\"by_field_value\":\"AAL\","
+            + "\"model_feature\":\"\\u0027arithmetic mean value by person\\u0027\",\"model_lower\":90,\"model_upper\":110,\"model_median\":100,"
+            + "\"actual\":101.5}",
+            Write(w => plot.WriteTo(w, human: false)));
+    }
+
+    [Fact]
+    public void ModelBytes_grows_with_series()
+    {
+        var small = new AnomalyDetectorPipeline(Gen.Spec("mean", "v", "k", null, ["v", "k"]));
+        var large = new AnomalyDetectorPipeline(Gen.Spec("mean", "v", "k", null, ["v", "k"]));
+        var rec = new TestRecord(2);
+        for (var i = 0; i < 10_000; i++)
+        {
+            large.OnRecord(Gen.Start, rec.Clear().Num(0, 1).Str(1, "k" + i).Fields);
+        }
+
+        small.OnRecord(Gen.Start, rec.Clear().Num(0, 1).Str(1, "k").Fields);
+        Assert.True(large.ModelBytes > small.ModelBytes + (10_000 * 100), $"{large.ModelBytes} vs {small.ModelBytes}");
+        Assert.Equal(10_000, large.ByFieldCount);
     }
 
     private static double[] SingleBucketActuals(string function, string field, double[] numbers, string[]? strings = null)

@@ -189,8 +189,9 @@ public sealed class PipelineScenarioTests
     /// <summary>
     /// Clean series after warm-up: with calibrated probabilities, chance events (p ≈ 1e-3 happens once in
     /// a thousand series-buckets) legitimately reach scores above 25 under ES normalization, so the
-    /// check is on the rate: at most 1% of clean series-buckets score above 25, none above 90 with
-    /// p &gt; 1e-3, and no clean bucket scores above 75.
+    /// check is on the rate. A score above 25 needs p &lt; 0.0134 (the absolute-probability ceiling), so a
+    /// calibrated model puts at most 1.34% of clean series-buckets there; we allow 1.5%, none above 90
+    /// with p &gt; 1e-3, and no clean bucket above 75.
     /// </summary>
     private static void AssertChanceLevel(CollectingSink sink, int cleanSeries, long anomalyTime, Func<Vigil.Engine.Results.RecordDocument, bool>? clean = null)
     {
@@ -200,7 +201,7 @@ public sealed class PipelineScenarioTests
             .Where(r => r.Timestamp >= warm && r.Timestamp != anomalyTime && r.Timestamp != anomalyTime + Gen.SpanMs && (clean is null || clean(r)))
             .ToList();
         var above25 = records.Count(r => r.RecordScore > 25);
-        Assert.True(above25 <= 0.01 * buckets * cleanSeries, $"{above25} clean records above 25 in {buckets * cleanSeries} series-buckets");
+        Assert.True(above25 <= 0.015 * buckets * cleanSeries, $"{above25} clean records above 25 in {buckets * cleanSeries} series-buckets");
         Assert.DoesNotContain(records, r => r.RecordScore > 90 && r.Probability > 1e-3);
         if (anomalyTime >= 0)
         {

@@ -18,11 +18,19 @@ public sealed record SeriesModelOptions
     /// <summary>Half-life, in buckets, of the level estimate once warm-up is over.</summary>
     public double LevelHalfLifeBuckets { get; init; } = 288;
 
-    /// <summary>Half-life, in buckets, of the residual scale estimate.</summary>
-    public double ScaleHalfLifeBuckets { get; init; } = 288;
+    /// <summary>
+    /// Half-life, in buckets, of the residual scale, shape and exceedance estimates. Null (the
+    /// default) follows ml-cpp's decay rate: 0.0005 per bucket scaled by min(1, span / 30 min),
+    /// i.e. a half-life of about 29 days for spans of 30 minutes or less.
+    /// </summary>
+    public double? ScaleHalfLifeBuckets { get; init; }
 
-    /// <summary>Learning rate of the seasonal profile bins.</summary>
-    public double SeasonalLearningRate { get; init; } = 0.05;
+    /// <summary>The effective scale half-life in buckets.</summary>
+    internal double EffectiveScaleHalfLifeBuckets =>
+        ScaleHalfLifeBuckets ?? Math.Log(2) / (0.0005 * Math.Min(1.0, BucketSpanMs / 1_800_000.0));
+
+    /// <summary>Floor of the per-period learning rate of the seasonal profile bins (bins learn as running means until then).</summary>
+    public double SeasonalLearningRate { get; init; } = 0.1;
 
     /// <summary>CUSUM decision threshold (in residual standard deviations) for level and scale changes.</summary>
     public double ChangeThreshold { get; init; } = 8.0;
@@ -32,6 +40,30 @@ public sealed record SeriesModelOptions
 
     /// <summary>Whether daily seasonality is tested for (only when the bucket span is 2 hours or less).</summary>
     public bool DetectDailySeasonality { get; init; } = true;
+
+    /// <summary>Whether non-negative series may switch to a log-space error model when it predicts better.</summary>
+    public bool LogErrorModel { get; init; } = false;
+
+    /// <summary>Whether probabilities are adjusted by how unusual the anomaly is compared with the series' earlier anomalies (ml-cpp's anomaly model).</summary>
+    public bool AnomalyCharacteristics { get; init; }
+
+    /// <summary>
+    /// Whether a value beyond the running range of the series (by more than 5% of the range) counts
+    /// as novel: its single-bucket probability is capped at 1e-3 (engine-research §6.5.7).
+    /// </summary>
+    public bool RangeNovelty { get; init; } = true;
+
+    /// <summary>
+    /// Whether single-bucket tail probabilities beyond |z| = 3 are recalibrated by the series'
+    /// observed rate of |z| &gt; 4 exceedances relative to the rate the Student-t model expects.
+    /// </summary>
+    public bool TailCalibration { get; init; }
+
+    /// <summary>Whether the multi-bucket feature averages normal scores of the single-bucket probabilities rather than raw z.</summary>
+    public bool NormalScoreMultiBucket { get; init; }
+
+    /// <summary>Whether the multi-bucket feature's spread is also learned from its own observed values (as ml-cpp gives it its own prior).</summary>
+    public bool LearnMultiBucketSpread { get; init; }
 
     /// <summary>Validates the options.</summary>
     internal void Validate()

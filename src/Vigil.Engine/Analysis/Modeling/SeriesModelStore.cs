@@ -26,31 +26,44 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// </list>
 /// <para>Snapshots are raw little-endian columns; restoring one reproduces scores exactly.</para>
 /// </remarks>
-public sealed class SeriesModelStore
+public sealed partial class SeriesModelStore
 {
     private const int SnapshotMagic = 0x4C475356; // "VSGL"
     private const int SnapshotVersion = 1;
     private const long DayMs = 86_400_000L;
     private const int TestBins = 24;
     private const int TestStride = TestBins * 4 + 4;
-    private const int MaxProfileBins = 48;
+    private const long WeekMs = 7 * DayMs;
+    private const int MaxDailyBins = 288;
+    private const int MaxWeeklyBins = 336;
+    private const int ScaleBins = 24;
     private const double MultiBucketDecay = 0.9;
     private const double MultiBucketCorrelation = 0.4536; // sqrt((1 - 0.81) / (1 - 0.81^12))
     private const double LogOutlierHigh = -6.907755278982137; // ln 1e-3
     private const double LogOutlierLow = -11.512925464970229; // ln 1e-5
     private const double ZClip = 10.0;
-    private const int FlagSeasonal = 1;
+    private const double MultiBucketClip = 10.0;
+    private const int FlagDaily = 1;
+    private const int FlagWeekly = 2;
+    private const int TailLevels = 5;
+    private const int FlagNegativeSeen = 4;
+    private const int FlagLogModel = 8;
+    private const int TestModeIndex = TestStride - 1;
+    private const int TestStartIndex = TestStride - 2;
 
     private static readonly double[] MeanAbsT = BuildMeanAbsT();
     private static readonly double[] ShapeRatio = BuildShapeRatio();
     private static readonly double[] Quantile975 = BuildQuantile975();
+    private static readonly double[] LogDensityConstant = BuildLogDensityConstant();
 
     private readonly SeriesModelOptions _options;
     private readonly double _levelRate;
     private readonly double _scaleRate;
     private readonly double _baselineRate;
-    private readonly int _profileBins;
     private readonly bool _daily;
+    private readonly double _bucketsPerDay;
+    private readonly Periodic _dailyShape;
+    private readonly Periodic _weeklyShape;
     private readonly double _minElapsed;
 
     private int _count;
@@ -76,6 +89,10 @@ public sealed class SeriesModelStore
     private double[] _varSum = [];
     private double[] _resolution = [];
     private double[] _prevX = [];
+    private double[] _logAbs = [];
+    private double[] _logSq = [];
+    private double[] _logBias = [];
+    private double[] _llDiff = [];
     private long[] _firstMs = [];
     private int[] _posCount = [];
     private int[] _negCount = [];
@@ -86,9 +103,18 @@ public sealed class SeriesModelStore
     private int[] _profileHandle = [];
     private int[] _lastDay = [];
     private int[] _flags = [];
+    private int[] _seasonAge = [];
+    private int[] _anomalyLength = [];
+    private double[] _anomalySum = [];
+    private double[] _anomalyModel = [];
+    private double[] _rangeMin = [];
+    private double[] _rangeMax = [];
+    private double[] _exceedRate = [];
+    private double[] _mbVar = [];
 
     private FloatSlabPool _tests;
-    private FloatSlabPool _profiles;
+    private FloatSlabPool _dailyProfiles;
+    private FloatSlabPool _weeklyProfiles;
 
     /// <summary>Creates an empty store.</summary>
     public SeriesModelStore(SeriesModelOptions options)
@@ -97,14 +123,17 @@ public sealed class SeriesModelStore
         options.Validate();
         _options = options;
         _levelRate = Math.Log(2) / Math.Max(1.0, options.LevelHalfLifeBuckets);
-        _scaleRate = Math.Log(2) / Math.Max(1.0, options.ScaleHalfLifeBuckets);
+        _scaleRate = Math.Log(2) / Math.Max(1.0, options.EffectiveScaleHalfLifeBuckets);
         var bucketsPerDay = (double)DayMs / options.BucketSpanMs;
         _baselineRate = Math.Min(1.0, Math.Log(2) / Math.Max(1.0, bucketsPerDay));
         _daily = options.DetectDailySeasonality && bucketsPerDay >= 12;
-        _profileBins = (int)Math.Min(MaxProfileBins, Math.Floor(bucketsPerDay));
+        _bucketsPerDay = bucketsPerDay;
+        _dailyShape = new Periodic(DayMs, options.BucketSpanMs, MaxDailyBins);
+        _weeklyShape = new Periodic(WeekMs, options.BucketSpanMs, MaxWeeklyBins);
         _minElapsed = options.MinimumElapsedMs;
         _tests = new FloatSlabPool(TestStride);
-        _profiles = new FloatSlabPool(2 * Math.Max(_profileBins, 1));
+        _dailyProfiles = new FloatSlabPool(_dailyShape.Bins + ScaleBins);
+        _weeklyProfiles = new FloatSlabPool(_weeklyShape.Bins + ScaleBins);
         Grow(16);
     }
 
@@ -115,20 +144,23 @@ public sealed class SeriesModelStore
     public int Count => _count;
 
     /// <summary>Number of series with an accepted seasonal component.</summary>
-    public int SeasonalCount => _profiles.InUse;
+    public int SeasonalCount => _dailyProfiles.InUse + _weeklyProfiles.InUse;
 
     /// <summary>Bytes of model state: column capacities plus slab pools.</summary>
     public long ModelBytes =>
-        (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _profiles.Bytes;
+        (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
 
     /// <summary>Bytes of the hot columns per series (without optional blocks).</summary>
-    public const int BytesPerSeriesColumns = 19 * sizeof(double) + sizeof(long) + 9 * sizeof(int);
+    public const int BytesPerSeriesColumns = (27 + TailLevels + AnomalyModelStride) * sizeof(double) + sizeof(long) + 11 * sizeof(int);
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
 
-    /// <summary>Bytes of one seasonal profile block for this store's bucket span.</summary>
-    public int ProfileBlockBytes => _profiles.Stride * sizeof(float);
+    /// <summary>Bytes of one daily seasonal profile block for this store's bucket span.</summary>
+    public int DailyProfileBlockBytes => _dailyProfiles.Stride * sizeof(float);
+
+    /// <summary>Bytes of one weekly seasonal profile block for this store's bucket span.</summary>
+    public int WeeklyProfileBlockBytes => _weeklyProfiles.Stride * sizeof(float);
 
     /// <summary>Adds a series and returns its id (ids are dense, from 0).</summary>
     public int Add()
@@ -147,7 +179,10 @@ public sealed class SeriesModelStore
     }
 
     /// <summary>Whether the series has an accepted daily seasonal component.</summary>
-    public bool IsSeasonal(int series) => (_flags[series] & FlagSeasonal) != 0;
+    public bool IsSeasonal(int series) => (_flags[series] & (FlagDaily | FlagWeekly)) != 0;
+
+    /// <summary>Whether the series has an accepted weekly seasonal component.</summary>
+    public bool IsWeekly(int series) => (_flags[series] & FlagWeekly) != 0;
 
     /// <summary>
     /// Scores the bucket value of a series against its current model, then updates the model.
@@ -181,16 +216,9 @@ public sealed class SeriesModelStore
         // ---- Prediction.
         var seasonal = 0.0;
         var seasonalScale = 1.0;
-        var profile = _profileHandle[s];
-        var phaseBin = 0;
-        var phaseFrac = 0.0;
-        if (profile >= 0)
+        if (_profileHandle[s] >= 0)
         {
-            Phase(bucketStartMs, out phaseBin, out phaseFrac);
-            var block = _profiles.Block(profile);
-            var b1 = phaseBin + 1 == _profileBins ? 0 : phaseBin + 1;
-            seasonal = (1 - phaseFrac) * block[phaseBin] + phaseFrac * block[b1];
-            var binScale = (1 - phaseFrac) * block[_profileBins + phaseBin] + phaseFrac * block[_profileBins + b1];
+            seasonal = SeasonalPrediction(s, bucketStartMs, out var binScale);
             var abs = _absDev[s];
             seasonalScale = abs > 0 ? Math.Clamp(binScale / abs, 0.5, 2.0) : 1.0;
         }
@@ -199,37 +227,90 @@ public sealed class SeriesModelStore
         var predicted = level + seasonal;
         var e = value - predicted;
 
-        // ---- Scale and shape.
-        var nu = DegreesOfFreedom(s, n);
+        // ---- Scale and shape of the raw-space error model.
+        var nu = DegreesOfFreedom(_absDev[s], _sqDev[s], n);
         var resolution = _resolution[s];
         var halfRes = double.IsFinite(resolution) ? 0.5 * resolution : 0.0;
-        var scale = _absDev[s] * seasonalScale / MeanAbsT[(int)nu];
-        var floor = Math.Max(Math.Max(1e-4 * Math.Abs(predicted), halfRes), 1e-12);
+        var relaxFactor = 1.0;
         if (_relax[s] > 0)
         {
             // Variance is uncertain right after a change: inflate it and decay back.
-            scale *= 1.0 + (double)_relax[s] / _options.ChangeRelaxBuckets;
+            relaxFactor = 1.0 + (double)Math.Min(_relax[s], _options.ChangeRelaxBuckets) / _options.ChangeRelaxBuckets;
         }
 
+        var scale = _absDev[s] * seasonalScale / MeanAbsT[(int)nu] * relaxFactor;
+        var floor = Math.Max(Math.Max(1e-4 * Math.Abs(predicted), halfRes), 1e-12);
         scale = Math.Max(scale, floor);
         var absE = Math.Max(Math.Abs(e) - halfRes, 0.0);
-        var z = Math.Sign(e) * absE / scale;
+        var zRaw = Math.Sign(e) * absE / scale;
+
+        // ---- Log-space error model (non-negative data): u = ln(x + c) − ln(ŷ⁺ + c).
+        var logCapable = _options.LogErrorModel && (_flags[s] & FlagNegativeSeen) == 0 && value >= 0 && double.IsFinite(resolution);
+        double u = 0, zLog = 0, logScale = 0, nuLog = 2, offset = 0;
+        if (logCapable)
+        {
+            offset = resolution;
+            u = Math.Log(value + offset) - Math.Log(Math.Max(predicted, 0) + offset);
+            nuLog = DegreesOfFreedom(_logAbs[s], _logSq[s], n);
+            logScale = Math.Max(_logAbs[s] / MeanAbsT[(int)nuLog] * relaxFactor, 1e-6);
+            zLog = (u - _logBias[s]) / logScale;
+        }
+
+        var useLog = logCapable && (_flags[s] & FlagLogModel) != 0;
+        var z = useLog ? zLog : zRaw;
+        var nuUsed = useLog ? nuLog : nu;
 
         var elapsed = bucketStartMs - _firstMs[s];
         var gated = n < _options.MinimumBuckets || elapsed < _minElapsed;
 
         // ---- Single bucket probability (log space).
-        var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(z, nu);
+        var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(z, nuUsed);
+        if (_options.TailCalibration)
+        {
+            logTwoSided = CalibrateTail(s, logTwoSided, z, nuUsed, n);
+        }
+
         var logSingle = ApplyTail(logTwoSided, z, tail);
+        if (_options.RangeNovelty)
+        {
+            // A value beyond the running range by more than 5% of it is novel whatever the noise model says.
+            var lo = _rangeMin[s];
+            var hi = _rangeMax[s];
+            var margin = 0.05 * (hi - lo);
+            const double LogNovel = -6.907755278982137; // ln 1e-3
+            if (margin > 0 && ((value > hi + margin && tail != Tail.Low) || (value < lo - margin && tail != Tail.High)))
+            {
+                logSingle = Math.Min(logSingle, LogNovel);
+            }
+
+            _rangeMin[s] = Math.Min(lo, value);
+            _rangeMax[s] = Math.Max(hi, value);
+        }
 
         // ---- Multi-bucket feature.
-        var zc = Math.Clamp(z, -ZClip, ZClip);
+        // The multi-bucket feature averages normal scores of the calibrated single-bucket tail
+        // probabilities, so heavy-tailed residuals do not make the average overconfident.
+        var zc = _options.NormalScoreMultiBucket
+            ? Math.Sign(z) * Math.Min(-SpecialFunctions.NormalQuantileFromLog(Math.Min(logTwoSided, -1e-12) - 0.6931471805599453), MultiBucketClip)
+            : Math.Clamp(z, -MultiBucketClip, MultiBucketClip);
         var mbNum = MultiBucketDecay * _mbNum[s] + zc;
         var mbDen = MultiBucketDecay * _mbDen[s] + 1.0;
         var mbSq = MultiBucketDecay * MultiBucketDecay * _mbSq[s] + 1.0;
         var phi = _arDen[s] > 0 ? Math.Clamp(_arNum[s] / _arDen[s], 0.0, 0.9) : 0.0;
         var mean = mbNum / mbDen;
         var mbSd = Math.Sqrt(mbSq * (1 + phi) / (1 - phi)) / mbDen;
+        if (_options.LearnMultiBucketSpread && n >= 9)
+        {
+            // The feature's own observed spread (ml-cpp models the multi-bucket feature with its own prior).
+            var learned = _mbVar[s];
+            if (learned > mbSd * mbSd)
+            {
+                mbSd = Math.Sqrt(learned);
+            }
+
+            var previous = _mbDen[s] > 0 ? _mbNum[s] / _mbDen[s] : 0.0;
+            _mbVar[s] = learned + Math.Max(1.0 / (n + 1), _scaleRate) * (previous * previous - learned);
+        }
         var zm = mean / mbSd;
         var logMulti = n >= 9 ? ApplyTail(SpecialFunctions.LogNormalTwoSidedTail(zm), zm, tail) : 0.0;
 
@@ -246,9 +327,27 @@ public sealed class SeriesModelStore
         {
             logJoint = JointLogProbability(logSingle, logMulti);
             impact = MultiBucketImpact(logSingle, logMulti);
+            if (_options.AnomalyCharacteristics)
+            {
+                logJoint = ApplyAnomalyModel(s, logJoint, z);
+            }
         }
 
-        var q = Quantile975[(int)nu] * scale;
+        double lower, upper;
+        if (useLog)
+        {
+            var centre = Math.Log(Math.Max(predicted, 0) + offset) + _logBias[s];
+            var ql = Quantile975[(int)nuLog] * logScale;
+            lower = Math.Exp(centre - ql) - offset;
+            upper = Math.Exp(centre + ql) - offset;
+        }
+        else
+        {
+            var q = Quantile975[(int)nu] * scale;
+            lower = predicted - q;
+            upper = predicted + q;
+        }
+
         var result = new SeriesResult(
             !gated,
             ToProbability(logJoint),
@@ -256,13 +355,22 @@ public sealed class SeriesModelStore
             ToProbability(logMulti),
             value,
             predicted,
-            predicted - q,
-            predicted + q,
+            lower,
+            upper,
             impact,
             logJoint < -2.995732273553991 ? (e >= 0 ? AnomalyType.Spike : AnomalyType.Dip) : AnomalyType.None);
 
         // ---- Update.
-        Update(s, bucketStartMs, value, e, z, zc, logTwoSided, gated, n, mbNum, mbDen, mbSq, phaseBin, phaseFrac);
+        if (logCapable)
+        {
+            UpdateLogModel(s, n, u, zRaw, scale, nu, zLog, logScale, nuLog, value + offset, logTwoSided, gated);
+        }
+        else if (value < 0)
+        {
+            _flags[s] = (_flags[s] | FlagNegativeSeen) & ~FlagLogModel;
+        }
+
+        Update(s, bucketStartMs, value, e, z, zc, logTwoSided, gated, n, mbNum, mbDen, mbSq);
         return result;
     }
 
@@ -275,7 +383,7 @@ public sealed class SeriesModelStore
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], SnapshotVersion);
         BinaryPrimitives.WriteInt64LittleEndian(header[8..], _options.BucketSpanMs);
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], _count);
-        BinaryPrimitives.WriteInt32LittleEndian(header[20..], _profileBins);
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], _dailyShape.Bins * 1000 + _weeklyShape.Bins);
         writer.Advance(24);
         var c = _count;
         ColumnIo.Write<double>(writer, _n.AsSpan(0, c));
@@ -297,6 +405,10 @@ public sealed class SeriesModelStore
         ColumnIo.Write<double>(writer, _varSum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _resolution.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _prevX.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _logAbs.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _logSq.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _logBias.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _llDiff.AsSpan(0, c));
         ColumnIo.Write<long>(writer, _firstMs.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _posCount.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _negCount.AsSpan(0, c));
@@ -307,8 +419,17 @@ public sealed class SeriesModelStore
         ColumnIo.Write<int>(writer, _profileHandle.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _lastDay.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _flags.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _seasonAge.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _anomalyLength.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailLevels));
+        ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelStride));
         _tests.Save(writer);
-        _profiles.Save(writer);
+        _dailyProfiles.Save(writer);
+        _weeklyProfiles.Save(writer);
     }
 
     /// <summary>Restores a store written by <see cref="Save"/> with the same options.</summary>
@@ -327,7 +448,7 @@ public sealed class SeriesModelStore
 
         var store = new SeriesModelStore(options);
         if (BinaryPrimitives.ReadInt64LittleEndian(snapshot[8..]) != options.BucketSpanMs
-            || BinaryPrimitives.ReadInt32LittleEndian(snapshot[20..]) != store._profileBins)
+            || BinaryPrimitives.ReadInt32LittleEndian(snapshot[20..]) != store._dailyShape.Bins * 1000 + store._weeklyShape.Bins)
         {
             throw new InvalidDataException("series model snapshot was taken with a different bucket span");
         }
@@ -355,6 +476,10 @@ public sealed class SeriesModelStore
         ColumnIo.Read(ref src, store._varSum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._resolution.AsSpan(0, c));
         ColumnIo.Read(ref src, store._prevX.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._logAbs.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._logSq.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._logBias.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._llDiff.AsSpan(0, c));
         ColumnIo.Read(ref src, store._firstMs.AsSpan(0, c));
         ColumnIo.Read(ref src, store._posCount.AsSpan(0, c));
         ColumnIo.Read(ref src, store._negCount.AsSpan(0, c));
@@ -365,8 +490,17 @@ public sealed class SeriesModelStore
         ColumnIo.Read(ref src, store._profileHandle.AsSpan(0, c));
         ColumnIo.Read(ref src, store._lastDay.AsSpan(0, c));
         ColumnIo.Read(ref src, store._flags.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._seasonAge.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._anomalyLength.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * TailLevels));
+        ColumnIo.Read(ref src, store._mbVar.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._anomalySum.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * AnomalyModelStride));
         store._tests = FloatSlabPool.Load(ref src);
-        store._profiles = FloatSlabPool.Load(ref src);
+        store._dailyProfiles = FloatSlabPool.Load(ref src);
+        store._weeklyProfiles = FloatSlabPool.Load(ref src);
         return store;
     }
 
@@ -377,7 +511,13 @@ public sealed class SeriesModelStore
         _baseline[s] = x;
         _prevX[s] = x;
         _firstMs[s] = t;
+        _rangeMin[s] = x;
+        _rangeMax[s] = x;
         _lastDay[s] = DayIndex(t);
+        if (x < 0)
+        {
+            _flags[s] |= FlagNegativeSeen;
+        }
         if (_daily)
         {
             _testHandle[s] = _tests.Allocate();
@@ -386,7 +526,7 @@ public sealed class SeriesModelStore
 
     private void Update(
         int s, long t, double x, double e, double z, double zc, double logTail, bool gated, double n,
-        double mbNum, double mbDen, double mbSq, int phaseBin, double phaseFrac)
+        double mbNum, double mbDen, double mbSq)
     {
         // Outlier weight (ml-cpp rule), relaxed after a change; no down-weighting in warm-up.
         var relaxing = _relax[s] > 0;
@@ -428,18 +568,9 @@ public sealed class SeriesModelStore
         _prevX[s] = x;
 
         // Seasonal profile.
-        var profile = _profileHandle[s];
-        if (profile >= 0)
+        if (_profileHandle[s] >= 0)
         {
-            var block = _profiles.Block(profile);
-            var b1 = phaseBin + 1 == _profileBins ? 0 : phaseBin + 1;
-            var g = _options.SeasonalLearningRate * w;
-            block[phaseBin] += (float)(g * (1 - phaseFrac) * e);
-            block[b1] += (float)(g * phaseFrac * e);
-            var binsScale = block[_profileBins + phaseBin];
-            block[_profileBins + phaseBin] = (float)(binsScale + g * (1 - phaseFrac) * (absE - binsScale));
-            var b1Scale = block[_profileBins + b1];
-            block[_profileBins + b1] = (float)(b1Scale + g * phaseFrac * (absE - b1Scale));
+            UpdateSeasonal(s, t, e, absE, w);
         }
 
         // Multi-bucket feature and residual autocorrelation (only once z is meaningful).
@@ -454,38 +585,21 @@ public sealed class SeriesModelStore
             _prevZ[s] = zc;
         }
 
-        // Seasonality test accumulation and scheduling.
-        var testHandle = _testHandle[s];
+        // Seasonality tests and period boundaries.
         var day = DayIndex(t);
-        if (testHandle >= 0)
+        if (_testHandle[s] >= 0)
         {
-            var d = x - _baseline[s];
-            if (w >= 0.5)
-            {
-                var test = _tests.Block(testHandle);
-                var hour = (int)((t + _options.BucketSpanMs / 2) % DayMs * TestBins / DayMs);
-                var parityOffset = (day & 1) * 2 * TestBins;
-                test[parityOffset + hour] += (float)d;
-                test[parityOffset + TestBins + hour] += 1f;
-                test[4 * TestBins] += (float)d;
-                test[4 * TestBins + 1] += (float)(d * d);
-                test[4 * TestBins + 2] += 1f;
-            }
-
-            if (day != _lastDay[s])
-            {
-                TestDailySeasonality(s, t, day);
-            }
+            AccumulateTest(s, t, x, e, day);
         }
 
-        if (day != _lastDay[s] && _profileHandle[s] >= 0)
+        if (day != _lastDay[s])
         {
-            Recenter(s);
+            OnNewDay(s, t, day);
         }
 
         _lastDay[s] = day;
         var baselineRate = Math.Max(warm, _baselineRate);
-        _baseline[s] += baselineRate * w * (x - _baseline[s]);
+        _baseline[s] += baselineRate * (x - _baseline[s]);
 
         if (gated)
         {
@@ -555,6 +669,113 @@ public sealed class SeriesModelStore
         }
     }
 
+    /// <summary>
+    /// Learns the log-space error model and chooses between it and the raw-space model by their
+    /// exponentially weighted predictive log-likelihoods (the log model's density includes the
+    /// Jacobian 1/(x + c)). This is a two-member stand-in for ml-cpp's one-of-N prior, which weighs
+    /// normal, log-normal and gamma residual models by their marginal likelihoods.
+    /// </summary>
+    private void UpdateLogModel(
+        int s, double n, double u, double zRaw, double rawScale, double nuRaw, double zLog, double logScale, double nuLog,
+        double shifted, double logTail, bool gated)
+    {
+        var w = 1.0;
+        if (!gated && logTail < LogOutlierHigh)
+        {
+            var f = Math.Min(1.0, (LogOutlierHigh - logTail) / (LogOutlierHigh - LogOutlierLow));
+            w = Math.Exp(f * Math.Log(_relax[s] > 0 ? 0.5 : 0.01));
+        }
+
+        var rate = Math.Max(1.0 / (n + 1), _scaleRate);
+        if (n >= 3)
+        {
+            var llRaw = LogDensity(Math.Clamp(zRaw, -ZClip, ZClip), nuRaw) - Math.Log(rawScale);
+            var llLog = LogDensity(Math.Clamp(zLog, -ZClip, ZClip), nuLog) - Math.Log(logScale) - Math.Log(shifted);
+            var diff = Math.Clamp(llLog - llRaw, -10.0, 10.0);
+            _llDiff[s] += rate * (diff - _llDiff[s]);
+            var flags = _flags[s];
+            if ((flags & FlagLogModel) == 0 && _llDiff[s] > 0.05)
+            {
+                _flags[s] = flags | FlagLogModel;
+            }
+            else if ((flags & FlagLogModel) != 0 && _llDiff[s] < -0.05)
+            {
+                _flags[s] = flags & ~FlagLogModel;
+            }
+        }
+
+        var dev = u - _logBias[s];
+        _logBias[s] += rate * w * dev;
+        var absDev = Math.Abs(dev);
+        _logAbs[s] += rate * w * (absDev - _logAbs[s]);
+        var capped = Math.Min(absDev, 10 * _logAbs[s] + 1e-300);
+        _logSq[s] += rate * w * (capped * capped - _logSq[s]);
+    }
+
+    /// <summary>
+    /// Empirical tail calibration: the series keeps exponentially weighted rates of |z| exceeding
+    /// 3, 6, 12, 24 and 48, each starting at (and shrunk towards, with a prior weight of 100
+    /// buckets) the rate the Student-t model implies. A bucket's tail probability is the larger of
+    /// the model's and the empirical one, interpolated log-linearly in ln|z| between levels and
+    /// extended beyond 48 with the t's power-law slope. A series where huge residuals recur (a
+    /// nightly job spike) thus stops scoring each recurrence as a 1e-27 event, while a quiet series
+    /// keeps its far tails. A cheap, monotone stand-in for an EVT (GPD) tail fit.
+    /// </summary>
+    private double CalibrateTail(int s, double logTwoSided, double z, double nu, double n)
+    {
+        var rates = _exceedRate.AsSpan(s * TailLevels, TailLevels);
+        var nuIndex = (int)nu;
+        if (rates[0] <= 0)
+        {
+            for (var k = 0; k < TailLevels; k++)
+            {
+                rates[k] = Math.Exp(SpecialFunctions.LogStudentTwoSidedTail(TailLevel(k), nuIndex));
+            }
+        }
+
+        var az = Math.Abs(z);
+        var result = logTwoSided;
+        if (az > TailLevel(0))
+        {
+            var lnz = Math.Log(az);
+            var k = 0;
+            while (k + 1 < TailLevels && az > TailLevel(k + 1))
+            {
+                k++;
+            }
+
+            var lr0 = Math.Log(rates[k]);
+            double empirical;
+            if (k + 1 < TailLevels)
+            {
+                var lr1 = Math.Log(rates[k + 1]);
+                empirical = lr0 + (lr1 - lr0) * (lnz - Math.Log(TailLevel(k))) / Math.Log(2.0);
+            }
+            else
+            {
+                empirical = lr0 - nu * (lnz - Math.Log(TailLevel(k)));
+            }
+
+            result = Math.Min(0.0, Math.Max(logTwoSided, empirical));
+        }
+
+        var step = Math.Max(1.0 / (n + 1000), _scaleRate);
+        for (var k = 0; k < TailLevels; k++)
+        {
+            rates[k] += step * ((az > TailLevel(k) ? 1.0 : 0.0) - rates[k]);
+            rates[k] = Math.Max(rates[k], 1e-300);
+        }
+
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double TailLevel(int k) => 3.0 * (1 << k);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double LogDensity(double z, double nu) =>
+        LogDensityConstant[(int)nu] - 0.5 * (nu + 1) * Math.Log(1 + z * z / nu);
+
     private void ApplyLevelShift(int s, double shift)
     {
         _level[s] += shift;
@@ -564,12 +785,8 @@ public sealed class SeriesModelStore
         _mbDen[s] = 0;
         _mbSq[s] = 0;
         _prevZ[s] = 0;
-        var test = _testHandle[s];
-        if (test >= 0)
-        {
-            // The accumulated deviations straddle the change; start the test again.
-            _tests.Block(test).Clear();
-        }
+        // The seasonality test keeps its bins: deviations are measured from the (shifted) baseline,
+        // and a pattern that repeats daily must not be mistaken for, and erased by, level changes.
     }
 
     private void ResetChangeState(int s)
@@ -587,166 +804,19 @@ public sealed class SeriesModelStore
         _sinceChange[s] = 0;
     }
 
-    /// <summary>
-    /// Tests the accumulated hour-of-day deviations for a daily component. The profile built
-    /// from even days must correlate with the one from odd days (ρ ≥ 0.7), so a random walk or a
-    /// one-off excursion cannot pass, and the combined profile must explain at least 20% of the
-    /// variance about the baseline. Needs 4 days, 2 of each parity, every hour bin filled.
-    /// </summary>
-    private void TestDailySeasonality(int s, long t, int day)
-    {
-        var handle = _testHandle[s];
-        var firstDay = DayIndex(_firstMs[s]);
-        if (day - firstDay < 5)
-        {
-            return;
-        }
-
-        var test = _tests.Block(handle);
-        var total = test[4 * TestBins + 2];
-        if (total < 4 * TestBins)
-        {
-            return;
-        }
-
-        Span<double> even = stackalloc double[TestBins];
-        Span<double> odd = stackalloc double[TestBins];
-        Span<double> both = stackalloc double[TestBins];
-        double meanEven = 0, meanOdd = 0, meanBoth = 0;
-        for (var b = 0; b < TestBins; b++)
-        {
-            var c0 = test[TestBins + b];
-            var c1 = test[3 * TestBins + b];
-            if (c0 < 2 || c1 < 2)
-            {
-                return;
-            }
-
-            even[b] = test[b] / c0;
-            odd[b] = test[2 * TestBins + b] / c1;
-            both[b] = (test[b] + test[2 * TestBins + b]) / (c0 + c1);
-            meanEven += even[b];
-            meanOdd += odd[b];
-            meanBoth += both[b];
-        }
-
-        meanEven /= TestBins;
-        meanOdd /= TestBins;
-        meanBoth /= TestBins;
-        double sxy = 0, sxx = 0, syy = 0, between = 0;
-        for (var b = 0; b < TestBins; b++)
-        {
-            var dx = even[b] - meanEven;
-            var dy = odd[b] - meanOdd;
-            sxy += dx * dy;
-            sxx += dx * dx;
-            syy += dy * dy;
-            var db = both[b] - meanBoth;
-            between += (test[TestBins + b] + test[3 * TestBins + b]) * db * db;
-        }
-
-        var sumD = test[4 * TestBins];
-        var totalSs = test[4 * TestBins + 1] - (double)sumD * sumD / total;
-        if (sxx <= 0 || syy <= 0 || totalSs <= 0)
-        {
-            return;
-        }
-
-        var rho = sxy / Math.Sqrt(sxx * syy);
-        var explained = between / totalSs;
-        if (rho < 0.7 || explained < 0.2)
-        {
-            if (day - firstDay > 28)
-            {
-                // Keep the test recent: restart it every four weeks so old data cannot dominate.
-                test.Clear();
-                _firstMs[s] = Math.Max(_firstMs[s], t - 7 * DayMs);
-            }
-
-            return;
-        }
-
-        // Accept: seed the profile from the hourly means (interpolated to the profile bins).
-        var profile = _profiles.Allocate();
-        var block = _profiles.Block(profile);
-        var residualAbs = _absDev[s] * Math.Sqrt(Math.Max(1 - explained, 0.05));
-        for (var b = 0; b < _profileBins; b++)
-        {
-            var pos = (b + 0.5) * TestBins / _profileBins - 0.5;
-            var lo = (int)Math.Floor(pos);
-            var frac = pos - lo;
-            var i0 = (lo + TestBins) % TestBins;
-            var i1 = (lo + 1) % TestBins;
-            block[b] = (float)((1 - frac) * (both[i0] - meanBoth) + frac * (both[i1] - meanBoth));
-            block[_profileBins + b] = (float)residualAbs;
-        }
-
-        _level[s] = _baseline[s] + meanBoth;
-        _absDev[s] = residualAbs;
-        _sqDev[s] = residualAbs * residualAbs * ShapeRatio[8];
-        _profileHandle[s] = profile;
-        _flags[s] |= FlagSeasonal;
-        _tests.Free(handle);
-        _testHandle[s] = -1;
-        _relax[s] = Math.Max(_relax[s], (int)Math.Min(int.MaxValue, DayMs / _options.BucketSpanMs));
-        _sinceChange[s] = 0;
-        _mbNum[s] = 0;
-        _mbDen[s] = 0;
-        _mbSq[s] = 0;
-    }
-
-    /// <summary>Moves the mean of the seasonal profile into the level so the profile stays centred.</summary>
-    private void Recenter(int s)
-    {
-        var block = _profiles.Block(_profileHandle[s]);
-        var sum = 0.0;
-        for (var b = 0; b < _profileBins; b++)
-        {
-            sum += block[b];
-        }
-
-        var mean = sum / _profileBins;
-        for (var b = 0; b < _profileBins; b++)
-        {
-            block[b] = (float)(block[b] - mean);
-        }
-
-        _level[s] += mean;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Phase(long t, out int bin, out double frac)
-    {
-        var mid = t + _options.BucketSpanMs / 2;
-        var dayPos = (double)(((mid % DayMs) + DayMs) % DayMs) / DayMs * _profileBins - 0.5;
-        if (dayPos < 0)
-        {
-            dayPos += _profileBins;
-        }
-
-        bin = (int)dayPos;
-        if (bin >= _profileBins)
-        {
-            bin = _profileBins - 1;
-        }
-
-        frac = dayPos - bin;
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int DayIndex(long t) => (int)Math.Floor(t / (double)DayMs);
 
     /// <summary>Student-t degrees of freedom: small in warm-up, then from the residual shape ratio.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private double DegreesOfFreedom(int s, double n)
+    private static double DegreesOfFreedom(double abs, double sq, double n)
     {
-        var abs = _absDev[s];
         var nuShape = 30;
         if (abs > 0)
         {
-            var ratio = _sqDev[s] / (abs * abs);
+            var ratio = sq / (abs * abs);
             // ShapeRatio decreases with ν; find the first ν whose ratio is at or below the measured one.
-            nuShape = 3;
+            nuShape = 5;
             while (nuShape < 30 && ShapeRatio[nuShape] > ratio)
             {
                 nuShape++;
@@ -822,6 +892,10 @@ public sealed class SeriesModelStore
         Array.Resize(ref _varSum, capacity);
         Array.Resize(ref _resolution, capacity);
         Array.Resize(ref _prevX, capacity);
+        Array.Resize(ref _logAbs, capacity);
+        Array.Resize(ref _logSq, capacity);
+        Array.Resize(ref _logBias, capacity);
+        Array.Resize(ref _llDiff, capacity);
         Array.Resize(ref _firstMs, capacity);
         Array.Resize(ref _posCount, capacity);
         Array.Resize(ref _negCount, capacity);
@@ -832,6 +906,14 @@ public sealed class SeriesModelStore
         Array.Resize(ref _profileHandle, capacity);
         Array.Resize(ref _lastDay, capacity);
         Array.Resize(ref _flags, capacity);
+        Array.Resize(ref _seasonAge, capacity);
+        Array.Resize(ref _anomalyLength, capacity);
+        Array.Resize(ref _rangeMin, capacity);
+        Array.Resize(ref _rangeMax, capacity);
+        Array.Resize(ref _exceedRate, capacity * TailLevels);
+        Array.Resize(ref _mbVar, capacity);
+        Array.Resize(ref _anomalySum, capacity);
+        Array.Resize(ref _anomalyModel, capacity * AnomalyModelStride);
         _capacity = capacity;
     }
 
@@ -859,6 +941,19 @@ public sealed class SeriesModelStore
             table[nu] = nu <= 2 ? double.PositiveInfinity : nu / (nu - 2.0) / (meanAbs[nu] * meanAbs[nu]);
         }
 
+        return table;
+    }
+
+    /// <summary>ln of the Student-t density normalising constant per ν.</summary>
+    private static double[] BuildLogDensityConstant()
+    {
+        var table = new double[31];
+        for (var nu = 1; nu <= 30; nu++)
+        {
+            table[nu] = SpecialFunctions.LogGamma((nu + 1) / 2.0) - SpecialFunctions.LogGamma(nu / 2.0) - 0.5 * Math.Log(nu * Math.PI);
+        }
+
+        table[0] = table[1];
         return table;
     }
 

@@ -16,6 +16,21 @@ internal static class SpecialFunctions
         1.5056327351493116e-7,
     ];
 
+    /// <summary>ln B(ν/2, 1/2) for integer ν = 0..64 (index 0 unused), to keep lgamma out of the hot path.</summary>
+    private static readonly double[] LogBetaHalfNu = BuildLogBetaHalfNu();
+
+    private static double[] BuildLogBetaHalfNu()
+    {
+        var table = new double[65];
+        for (var nu = 1; nu < table.Length; nu++)
+        {
+            table[nu] = LogBeta(0.5 * nu, 0.5);
+        }
+
+        table[0] = table[1];
+        return table;
+    }
+
     /// <summary>ln Γ(x) for x &gt; 0 (Lanczos approximation, g = 7).</summary>
     public static double LogGamma(double x)
     {
@@ -43,7 +58,10 @@ internal static class SpecialFunctions
     /// ln I_x(a, b), the log of the regularized incomplete beta function, accurate far into the
     /// lower tail (values down to e^-700 and below are returned as logs, never underflow).
     /// </summary>
-    public static double LogIncompleteBeta(double x, double a, double b)
+    public static double LogIncompleteBeta(double x, double a, double b) => LogIncompleteBeta(x, a, b, LogBeta(a, b));
+
+    /// <summary>ln I_x(a, b) with ln B(a, b) supplied by the caller.</summary>
+    public static double LogIncompleteBeta(double x, double a, double b, double logBeta)
     {
         if (x <= 0)
         {
@@ -55,7 +73,7 @@ internal static class SpecialFunctions
             return 0.0;
         }
 
-        var logFront = a * Math.Log(x) + b * Math.Log(1 - x) - LogBeta(a, b);
+        var logFront = a * Math.Log(x) + b * Math.Log(1 - x) - logBeta;
         if (x < (a + 1) / (a + b + 2))
         {
             return logFront + Math.Log(BetaContinuedFraction(x, a, b) / a);
@@ -138,7 +156,9 @@ internal static class SpecialFunctions
         }
 
         var x = nu / (nu + t * t);
-        return Math.Min(0.0, LogIncompleteBeta(x, 0.5 * nu, 0.5));
+        var index = (int)nu;
+        var logBeta = index == nu && index < LogBetaHalfNu.Length ? LogBetaHalfNu[index] : LogBeta(0.5 * nu, 0.5);
+        return Math.Min(0.0, LogIncompleteBeta(x, 0.5 * nu, 0.5, logBeta));
     }
 
     /// <summary>ln P(|Z| &gt; z) for a standard normal variable, accurate in the far tail.</summary>

@@ -13,7 +13,7 @@ namespace Vigil.Engine.Analysis.Scoring;
 /// <list type="number">
 /// <item>noise: 1 + 10·(raw − median raw) + 100·max(2·min(2F(0), 1) − 1, 0), inactive when at least
 /// half the sketched scores are 0;</item>
-/// <item>percentile: both ends of the score's rank interval mapped through the knots
+/// <item>percentile: both ends of the score's rank interval (as single-bucket percentiles, F^(1/m)) mapped through the knots
 /// (0,0) (70,1) (85,1.2) (90,1.5) (95,3) (97,20) (99,50) (99.9,90) (100,100), averaged;</item>
 /// <item>scope maximum: 100·min(1.5r, 0.5 + 0.5r) with r = raw / largest raw seen in the scope
 /// (one scope per partition/person pair), so the largest anomaly of a scope scores 100;</item>
@@ -142,8 +142,11 @@ public sealed class ScoreNormalizer
         }
 
         var upTo = below + _bins[bin] + 1.0;
-        var lower = 100.0 * below / total;
-        var upper = 100.0 * upTo / total;
+
+        // The sketch holds maxima of m buckets; a single bucket's percentile is F^(1/m) (ml-cpp's
+        // bucket normalization factor).
+        var lower = 100.0 * Math.Pow(below / total, 1.0 / _sampleEvery);
+        var upper = 100.0 * Math.Pow(Math.Min(upTo / total, 1.0), 1.0 / _sampleEvery);
         score = Math.Min(score, 0.5 * (Knot(lower) + Knot(upper)));
 
         var zeroShare = _zeros / total;

@@ -1,0 +1,148 @@
+using System.Buffers;
+using Vigil.Engine.Analysis.Modeling;
+using Vigil.Engine.Analysis.Scoring;
+
+namespace Vigil.Engine.Tests.Analysis;
+
+public sealed class ScoringTests
+{
+    [Theory]
+    [InlineData(0.5, 0.0)]
+    [InlineData(0.05, 0.0)]
+    [InlineData(1e-4, 1.0)]
+    [InlineData(1e-50, 50.0)]
+    [InlineData(2.2250738585072014e-308, 100.0)]
+    public void RawScore_matches_the_ml_cpp_knots(double p, double expected)
+    {
+        Assert.Equal(expected, RawScore.FromProbability(p), 6);
+    }
+
+    [Theory]
+    [InlineData(0.01)]
+    [InlineData(3e-7)]
+    [InlineData(1e-90)]
+    public void RawScore_inverse_round_trips(double p)
+    {
+        var back = RawScore.ToProbability(RawScore.FromProbability(p));
+        Assert.Equal(Math.Log(p), Math.Log(back), 6);
+    }
+
+    [Fact]
+    public void Aggregator_of_one_record_keeps_its_probability()
+    {
+        var aggregator = new BucketScoreAggregator();
+        aggregator.Add(1e-6);
+        Assert.Equal(1e-6, aggregator.Probability, 12);
+        Assert.Equal(RawScore.FromProbability(1e-6), aggregator.RawScoreValue, 9);
+        aggregator.Reset();
+        aggregator.Add(0.2);
+        Assert.Equal(0.0, aggregator.RawScoreValue);
+    }
+
+    [Fact]
+    public void Aggregator_combines_records_between_the_smallest_and_their_product()
+    {
+        var aggregator = new BucketScoreAggregator();
+        aggregator.Add(1e-6);
+        aggregator.Add(0.5);
+        aggregator.Add(0.9);
+        var p = aggregator.Probability;
+        Assert.True(p > 1e-6 && p < 1e-3, $"p = {p}");
+    }
+
+    [Fact]
+    public void Normalizer_gives_the_largest_anomaly_a_high_score_only_when_probability_is_tiny()
+    {
+        var normalizer = new ScoreNormalizer(300);
+        var random = new Random(3);
+        for (var i = 0; i < 3000; i++)
+        {
+            var p = random.NextDouble();
+            normalizer.Update(0, p <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(p) : 0);
+        }
+
+        var big = RawScore.FromProbability(1e-30);
+        normalizer.Update(0, big);
+        Assert.InRange(normalizer.Normalize(0, big, 1e-30), 95.0, 100.0);
+
+        // The absolute-probability ceiling: p = 0.01 can never score more than about 30.
+        var small = RawScore.FromProbability(0.01);
+        Assert.InRange(normalizer.Normalize(0, small, 0.01), 0.0, 30.5);
+        Assert.Equal(0.0, normalizer.Normalize(0, 0.0, 0.5));
+    }
+
+    [Fact]
+    public void Normalizer_scores_relative_to_the_scope_maximum()
+    {
+        var normalizer = new ScoreNormalizer(300);
+        for (var i = 0; i < 500; i++)
+        {
+            normalizer.Update(0, 0);
+        }
+
+        var large = RawScore.FromProbability(1e-80);
+        var medium = RawScore.FromProbability(1e-20);
+        normalizer.Update(0, large);
+        for (var i = 0; i < 6; i++)
+        {
+            normalizer.Update(0, 0);
+        }
+
+        normalizer.Update(0, medium);
+        var scoreLarge = normalizer.Normalize(0, large, 1e-80);
+        var scoreMedium = normalizer.Normalize(0, medium, 1e-20);
+        Assert.True(scoreMedium < scoreLarge, $"{scoreMedium} vs {scoreLarge}, ceiling {100 * Math.Min(1.5 * (medium / large), 0.5 + 0.5 * (medium / large))}");
+        var r = medium / normalizer.ScopeMaximum(0);
+        Assert.InRange(normalizer.ScopeMaximum(0), 0.99 * large, large);
+        Assert.True(scoreMedium <= 100 * Math.Min(1.5 * r, 0.5 + 0.5 * r) + 1e-9);
+    }
+
+    [Fact]
+    public void Normalizer_save_and_load_keep_scores()
+    {
+        var normalizer = new ScoreNormalizer(600);
+        var random = new Random(4);
+        for (var i = 0; i < 2000; i++)
+        {
+            normalizer.Update(i % 3, RawScore.FromProbability(Math.Pow(random.NextDouble(), 3)));
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        normalizer.Save(buffer);
+        var restored = ScoreNormalizer.Load(buffer.WrittenSpan, 600);
+        for (var i = 0; i < 200; i++)
+        {
+            var raw = RawScore.FromProbability(Math.Pow(random.NextDouble(), 4));
+            normalizer.Update(1, raw);
+            restored.Update(1, raw);
+            Assert.Equal(normalizer.Normalize(1, raw, RawScore.ToProbability(raw)), restored.Normalize(1, raw, RawScore.ToProbability(raw)));
+        }
+    }
+
+    [Theory]
+    [InlineData(2.0, 10, 0.07338803)]
+    [InlineData(4.0, 5, 0.01032308)]
+    [InlineData(1.0, 30, 0.32530861)]
+    public void Student_t_two_sided_tail_matches_reference_values(double t, double nu, double expected)
+    {
+        Assert.Equal(expected, Math.Exp(SpecialFunctions.LogStudentTwoSidedTail(t, nu)), 5);
+    }
+
+    [Fact]
+    public void Far_tails_stay_finite_in_log_space()
+    {
+        var log = SpecialFunctions.LogStudentTwoSidedTail(1e6, 5);
+        Assert.True(double.IsFinite(log) && log < -60);
+        Assert.Equal(-1.959964, SpecialFunctions.NormalQuantileFromLog(Math.Log(0.025)), 4);
+        Assert.True(SpecialFunctions.NormalQuantileFromLog(-2000) < -60);
+    }
+
+    [Fact]
+    public void Joint_probability_of_quiet_features_is_one_and_impact_is_bounded()
+    {
+        Assert.Equal(0.0, SeriesModelStore.JointLogProbability(0, 0));
+        Assert.True(SeriesModelStore.JointLogProbability(Math.Log(1e-8), 0) < Math.Log(1e-6));
+        Assert.Equal(5.0, SeriesModelStore.MultiBucketImpact(Math.Log(0.5), Math.Log(1e-12)));
+        Assert.Equal(-5.0, SeriesModelStore.MultiBucketImpact(Math.Log(1e-12), Math.Log(0.5)));
+    }
+}
