@@ -48,10 +48,10 @@ internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions optio
         };
     }
 
-    public async Task<byte[]> PostDataAsync(string jobId, bool csv, Func<Memory<byte>, ValueTask<int>> read)
+    public async Task<byte[]> PostDataAsync(string jobId, bool csv, long? resetStartMs, long? resetEndMs, Func<Memory<byte>, ValueTask<int>> read)
     {
         var job = Job(jobId);
-        var (error, upload) = await job.BeginUploadAsync(csv).ConfigureAwait(false);
+        var (error, upload) = await job.BeginUploadAsync(csv, resetStartMs, resetEndMs).ConfigureAwait(false);
         Throw(error);
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         var ended = false;

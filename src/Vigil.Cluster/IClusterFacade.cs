@@ -23,7 +23,7 @@ public interface IClusterFacade
     Task<JobRuntimeStatus> GetJobStatusAsync(string jobId);
 
     /// <summary>Posts one body to a job, chunk by chunk, and returns that upload's data counts JSON.</summary>
-    Task<byte[]> PostDataAsync(string jobId, bool csv, Func<Memory<byte>, ValueTask<int>> read);
+    Task<byte[]> PostDataAsync(string jobId, bool csv, long? resetStartMs, long? resetEndMs, Func<Memory<byte>, ValueTask<int>> read);
 
     /// <summary>Flushes a job.</summary>
     Task<long?> FlushJobAsync(string jobId, FlushParameters parameters);

@@ -19,8 +19,10 @@ public interface IJobGrain : IGrainWithStringKey
 
     /// <summary>Starts an upload; waits while another upload to this job is in progress.</summary>
     /// <param name="csv">True for a CSV body, false for JSON.</param>
+    /// <param name="resetStartMs"><c>reset_start</c>, epoch ms.</param>
+    /// <param name="resetEndMs"><c>reset_end</c>, epoch ms.</param>
     /// <returns>An error, or the id the other upload calls must carry.</returns>
-    Task<(GrainError? Error, Guid Upload)> BeginUploadAsync(bool csv);
+    Task<(GrainError? Error, Guid Upload)> BeginUploadAsync(bool csv, long? resetStartMs, long? resetEndMs);
 
     /// <summary>Processes the next chunk of an upload.</summary>
     Task<GrainError?> FeedAsync(Guid upload, Immutable<byte[]> chunk, int length);

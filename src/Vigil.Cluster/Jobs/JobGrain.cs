@@ -196,7 +196,7 @@ internal sealed class JobGrain(
         }
     }
 
-    public async Task<(GrainError? Error, Guid Upload)> BeginUploadAsync(bool csv)
+    public async Task<(GrainError? Error, Guid Upload)> BeginUploadAsync(bool csv, long? resetStartMs, long? resetEndMs)
     {
         if (NotAcceptingData() is { } early)
         {
@@ -212,7 +212,7 @@ internal sealed class JobGrain(
 
         try
         {
-            _processor!.BeginUpload(csv ? InputFormat.Csv : InputFormat.Json);
+            _processor!.BeginUpload(csv ? InputFormat.Csv : InputFormat.Json, resetStartMs, resetEndMs);
         }
         catch (ElasticsearchException e)
         {

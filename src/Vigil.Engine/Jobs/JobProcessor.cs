@@ -79,8 +79,16 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
     public bool InUpload => _uploadFormat is not null;
 
     /// <summary>Starts reading a <c>_data</c> body.</summary>
-    public void BeginUpload(InputFormat format)
+    /// <param name="format">Body encoding.</param>
+    /// <param name="resetStartMs"><c>reset_start</c>: open buckets from here on are re-gathered from this upload.</param>
+    /// <param name="resetEndMs"><c>reset_end</c>; defaults to one second after the start, as Elasticsearch does.</param>
+    public void BeginUpload(InputFormat format, long? resetStartMs = null, long? resetEndMs = null)
     {
+        if (resetStartMs is { } resetStart)
+        {
+            _pipeline.ResetBuckets(resetStart, resetEndMs ?? resetStart + 1000);
+        }
+
         Counts.BeginUpload();
         if (format == InputFormat.Csv)
         {

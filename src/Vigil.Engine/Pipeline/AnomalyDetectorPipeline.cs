@@ -293,6 +293,36 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     }
 
     /// <summary>
+    /// <c>_data</c> with <c>reset_start</c>/<c>reset_end</c>: drops what was gathered for the open buckets that
+    /// start in [<paramref name="startMs"/>, <paramref name="endMs"/>), so data sent again for them is analysed
+    /// once. Finalized buckets are not touched (as in ml-cpp, only buckets inside the latency window can be reset).
+    /// </summary>
+    /// <returns>How many open buckets were reset.</returns>
+    public int ResetBuckets(long startMs, long endMs)
+    {
+        var from = AlignedIndex(startMs);
+        var reset = 0;
+        for (var slot = 0; slot < _generations; slot++)
+        {
+            var bucket = _genBucket[slot];
+            if (bucket == long.MinValue || bucket < from || bucket * _spanMs >= endMs)
+            {
+                continue;
+            }
+
+            foreach (var d in _detectors)
+            {
+                d.EndGeneration(slot);
+            }
+
+            _genBucket[slot] = long.MinValue;
+            reset++;
+        }
+
+        return reset;
+    }
+
+    /// <summary>
     /// Flush <c>skip_time</c>: moves the next bucket to close to <paramref name="bucketStartMs"/> without
     /// producing results or updating models; what was gathered for the skipped buckets is dropped.
     /// </summary>

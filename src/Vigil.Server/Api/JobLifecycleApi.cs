@@ -160,15 +160,10 @@ public sealed class JobLifecycleApi(JobsApi jobs, IClusterFacade cluster, TimePr
     {
         var jobId = request.Route("job_id");
         var resetStart = request.Query("reset_start") is { } rs ? DateParam.Parse("reset_start", rs, time, allowNow: true) : (long?)null;
-        if (request.Query("reset_end") is { } re)
-        {
-            DateParam.Parse("reset_end", re, time, allowNow: true);
-        }
-
-        _ = resetStart;
+        var resetEnd = request.Query("reset_end") is { } re ? DateParam.Parse("reset_end", re, time, allowNow: true) : (long?)null;
         await jobs.GetJobAsync(jobId).ConfigureAwait(false);
         var reader = request.BodyReader;
-        var counts = await cluster.PostDataAsync(jobId, request.ContentKind == ContentKind.Csv, memory => ReadAsync(reader, memory)).ConfigureAwait(false);
+        var counts = await cluster.PostDataAsync(jobId, request.ContentKind == ContentKind.Csv, resetStart, resetEnd, memory => ReadAsync(reader, memory)).ConfigureAwait(false);
         return EsResponse.Json(w => w.WriteRawValue(counts), status: 202).WithDeprecationWarning(PostDataDeprecation);
     }
 

@@ -320,8 +320,16 @@ public sealed class PipelineBehaviourTests
     {
         var record = new RecordDocument
         {
-            JobId = "j", Probability = 1e-5, RecordScore = 90, InitialRecordScore = 90, BucketSpan = 600, Timestamp = 1_700_000_400_000,
-            Function = "high_count", FunctionDescription = "count", OverFieldName = "clientip", OverFieldValue = "10.0.0.66",
+            JobId = "j",
+            Probability = 1e-5,
+            RecordScore = 90,
+            InitialRecordScore = 90,
+            BucketSpan = 600,
+            Timestamp = 1_700_000_400_000,
+            Function = "high_count",
+            FunctionDescription = "count",
+            OverFieldName = "clientip",
+            OverFieldValue = "10.0.0.66",
             Causes =
             [
                 new AnomalyCause
@@ -346,9 +354,19 @@ public sealed class PipelineBehaviourTests
     {
         var plot = new ModelPlotDocument
         {
-            JobId = "j", BucketSpan = 600, DetectorIndex = 1, Timestamp = 1_700_000_400_000, PartitionFieldName = "region",
-            PartitionFieldValue = "eu", ByFieldName = "airline", ByFieldValue = "AAL", ModelFeature = "'arithmetic mean value by person'",
-            ModelLower = 90, ModelUpper = 110, ModelMedian = 100, Actual = 101.5,
+            JobId = "j",
+            BucketSpan = 600,
+            DetectorIndex = 1,
+            Timestamp = 1_700_000_400_000,
+            PartitionFieldName = "region",
+            PartitionFieldValue = "eu",
+            ByFieldName = "airline",
+            ByFieldValue = "AAL",
+            ModelFeature = "'arithmetic mean value by person'",
+            ModelLower = 90,
+            ModelUpper = 110,
+            ModelMedian = 100,
+            Actual = 101.5,
         };
         Assert.Equal(
             "{\"job_id\":\"j\",\"result_type\":\"model_plot\",\"bucket_span\":600,\"detector_index\":1,\"timestamp\":1700000400000,"
