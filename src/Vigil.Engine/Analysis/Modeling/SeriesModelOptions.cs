@@ -15,8 +15,15 @@ public sealed record SeriesModelOptions
     /// <summary>Minimum elapsed time before a series is scored (ES: 2 hours for metrics).</summary>
     public long MinimumElapsedMs { get; init; } = 2 * 3_600_000L;
 
-    /// <summary>Half-life, in buckets, of the level estimate once warm-up is over.</summary>
+    /// <summary>Half-life, in buckets, of the level estimate once warm-up is over (used when <see cref="LevelHalfLifeMs"/> is null).</summary>
     public double LevelHalfLifeBuckets { get; init; } = 288;
+
+    /// <summary>Half-life of the level estimate as a duration; when set it overrides <see cref="LevelHalfLifeBuckets"/>.</summary>
+    public long? LevelHalfLifeMs { get; init; }
+
+    /// <summary>The effective level half-life in buckets (at least 12).</summary>
+    internal double EffectiveLevelHalfLifeBuckets =>
+        LevelHalfLifeMs is { } ms ? Math.Max(12.0, (double)ms / BucketSpanMs) : LevelHalfLifeBuckets;
 
     /// <summary>
     /// Half-life, in buckets, of the residual scale, shape and exceedance estimates. Null (the
@@ -64,6 +71,13 @@ public sealed record SeriesModelOptions
 
     /// <summary>Whether the multi-bucket feature's spread is also learned from its own observed values (as ml-cpp gives it its own prior).</summary>
     public bool LearnMultiBucketSpread { get; init; }
+
+    /// <summary>
+    /// Whether the multi-bucket probability only counts for buckets that continue the deviation
+    /// (same sign as the multi-bucket mean, fully from one standard deviation), so a normal bucket
+    /// right after a single spike is not scored as anomalous.
+    /// </summary>
+    public bool MultiBucketNeedsContinuation { get; init; } = true;
 
     /// <summary>Validates the options.</summary>
     internal void Validate()

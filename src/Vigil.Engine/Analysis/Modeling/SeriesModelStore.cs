@@ -122,7 +122,7 @@ public sealed partial class SeriesModelStore
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _levelRate = Math.Log(2) / Math.Max(1.0, options.LevelHalfLifeBuckets);
+        _levelRate = Math.Log(2) / Math.Max(1.0, options.EffectiveLevelHalfLifeBuckets);
         _scaleRate = Math.Log(2) / Math.Max(1.0, options.EffectiveScaleHalfLifeBuckets);
         var bucketsPerDay = (double)DayMs / options.BucketSpanMs;
         _baselineRate = Math.Min(1.0, Math.Log(2) / Math.Max(1.0, bucketsPerDay));
@@ -313,6 +313,12 @@ public sealed partial class SeriesModelStore
         }
         var zm = mean / mbSd;
         var logMulti = n >= 9 ? ApplyTail(SpecialFunctions.LogNormalTwoSidedTail(zm), zm, tail) : 0.0;
+        if (_options.MultiBucketNeedsContinuation)
+        {
+            // A bucket that is back to normal is not part of a sustained deviation: the
+            // multi-bucket evidence counts in proportion to how far this bucket continues it.
+            logMulti *= Math.Clamp(z * Math.Sign(mean), 0.0, 1.0);
+        }
 
         // ---- Joint and impact.
         double logJoint;
