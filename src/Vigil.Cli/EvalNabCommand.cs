@@ -98,6 +98,7 @@ internal static class EvalNabCommand
                 "mb-normal" => options with { NormalScoreMultiBucket = number != 0 },
                 "mb-learn" => options with { LearnMultiBucketSpread = number != 0 },
                 "mb-continuation" => options with { MultiBucketNeedsContinuation = number != 0 },
+                "change-persist" => options with { ChangeMinimumBuckets = (int)number },
                 "seasonality" => options with { DetectDailySeasonality = number != 0 },
                 _ => throw new ArgumentException($"unknown engine option '{name}'"),
             };

@@ -42,6 +42,9 @@ public sealed record SeriesModelOptions
     /// <summary>CUSUM decision threshold (in residual standard deviations) for level and scale changes.</summary>
     public double ChangeThreshold { get; init; } = 8.0;
 
+    /// <summary>Buckets a level change must persist (CUSUM run length) before the model rebases to it.</summary>
+    public int ChangeMinimumBuckets { get; init; } = 1;
+
     /// <summary>Buckets after a confirmed change during which outlier down-weighting is relaxed.</summary>
     public int ChangeRelaxBuckets { get; init; } = 12;
 

@@ -657,9 +657,12 @@ public sealed partial class SeriesModelStore
         _cusumNeg[s] = cn;
         _cusumVar[s] = cv;
         var h = _options.ChangeThreshold;
-        if (cp > h || cn > h)
+        var persist = _options.ChangeMinimumBuckets;
+        var upShift = cp > h && _posCount[s] >= persist;
+        var downShift = cn > h && _negCount[s] >= persist;
+        if (upShift || downShift)
         {
-            var shift = cp > h ? _posSum[s] / Math.Max(1, _posCount[s]) : _negSum[s] / Math.Max(1, _negCount[s]);
+            var shift = upShift ? _posSum[s] / Math.Max(1, _posCount[s]) : _negSum[s] / Math.Max(1, _negCount[s]);
             ApplyLevelShift(s, shift);
         }
         else if (cv > h && _varCount[s] > 0)
