@@ -867,8 +867,8 @@ public sealed partial class SeriesModelStore
     internal static double MultiBucketImpact(double logSingle, double logMulti)
     {
         var scale = 5.0 * Math.Min(logSingle, logMulti) / Math.Min(Math.Max(logSingle, logMulti), -0.001) / Math.Log(1000);
-        var impact = Math.Clamp(scale * (logSingle - logMulti), -5.0, 5.0);
-        return Math.Floor(impact * 100) / 100;
+        var impact = Math.Floor(Math.Clamp(scale * (logSingle - logMulti), -5.0, 5.0) * 100) / 100;
+        return impact == 0 ? 0.0 : impact; // never report −0
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
