@@ -99,6 +99,7 @@ internal static class EvalNabCommand
                 "mb-learn" => options with { LearnMultiBucketSpread = number != 0 },
                 "mb-continuation" => options with { MultiBucketNeedsContinuation = number != 0 },
                 "change-persist" => options with { ChangeMinimumBuckets = (int)number },
+                "innovation" => options with { InnovationModel = number != 0 },
                 "seasonality" => options with { DetectDailySeasonality = number != 0 },
                 _ => throw new ArgumentException($"unknown engine option '{name}'"),
             };

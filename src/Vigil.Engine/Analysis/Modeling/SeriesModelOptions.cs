@@ -82,6 +82,13 @@ public sealed record SeriesModelOptions
     /// </summary>
     public bool MultiBucketNeedsContinuation { get; init; } = true;
 
+    /// <summary>
+    /// Whether the single-bucket test scores the AR(1) innovation of the residual (residual minus
+    /// φ times the previous residual) against the innovation scale, so autocorrelated series are
+    /// judged on their surprise rather than on slow excursions (which the multi-bucket feature covers).
+    /// </summary>
+    public bool InnovationModel { get; init; }
+
     /// <summary>Validates the options.</summary>
     internal void Validate()
     {

@@ -111,6 +111,10 @@ public sealed partial class SeriesModelStore
     private double[] _rangeMax = [];
     private double[] _exceedRate = [];
     private double[] _mbVar = [];
+    private double[] _innovAbs = [];
+    private double[] _prevR = [];
+    private double[] _rrNum = [];
+    private double[] _rrDen = [];
 
     private FloatSlabPool _tests;
     private FloatSlabPool _dailyProfiles;
@@ -151,7 +155,7 @@ public sealed partial class SeriesModelStore
         (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
 
     /// <summary>Bytes of the hot columns per series (without optional blocks).</summary>
-    public const int BytesPerSeriesColumns = (27 + TailLevels + AnomalyModelStride) * sizeof(double) + sizeof(long) + 11 * sizeof(int);
+    public const int BytesPerSeriesColumns = (31 + TailLevels + AnomalyModelStride) * sizeof(double) + sizeof(long) + 11 * sizeof(int);
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
@@ -260,17 +264,31 @@ public sealed partial class SeriesModelStore
         var z = useLog ? zLog : zRaw;
         var nuUsed = useLog ? nuLog : nu;
 
+        // ---- Innovation (AR(1) on the residual) for the single-bucket test.
+        var zSingle = z;
+        var innovation = 0.0;
+        if (_options.InnovationModel)
+        {
+            var phiR = _rrDen[s] > 0 ? Math.Clamp(_rrNum[s] / _rrDen[s], 0.0, 0.95) : 0.0;
+            innovation = e - phiR * _prevR[s];
+            if (!useLog && n >= 20 && _innovAbs[s] > 0)
+            {
+                var innovScale = Math.Max(_innovAbs[s] * seasonalScale / MeanAbsT[(int)nu] * relaxFactor, floor);
+                zSingle = Math.Sign(innovation) * Math.Max(Math.Abs(innovation) - halfRes, 0.0) / innovScale;
+            }
+        }
+
         var elapsed = bucketStartMs - _firstMs[s];
         var gated = n < _options.MinimumBuckets || elapsed < _minElapsed;
 
         // ---- Single bucket probability (log space).
-        var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(z, nuUsed);
+        var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(zSingle, nuUsed);
         if (_options.TailCalibration)
         {
             logTwoSided = CalibrateTail(s, logTwoSided, z, nuUsed, n);
         }
 
-        var logSingle = ApplyTail(logTwoSided, z, tail);
+        var logSingle = ApplyTail(logTwoSided, zSingle, tail);
         if (_options.RangeNovelty)
         {
             // A value beyond the running range by more than 5% of it is novel whatever the noise model says.
@@ -376,6 +394,17 @@ public sealed partial class SeriesModelStore
             _flags[s] = (_flags[s] | FlagNegativeSeen) & ~FlagLogModel;
         }
 
+        if (_options.InnovationModel)
+        {
+            var rate = Math.Max(1.0 / (n + 1), _scaleRate);
+            var w = logTwoSided < LogOutlierHigh && !gated ? 0.1 : 1.0;
+            _innovAbs[s] += rate * w * (Math.Abs(innovation) - _innovAbs[s]);
+            var clippedE = Math.Clamp(e, -10 * _absDev[s] - 1e-300, 10 * _absDev[s] + 1e-300);
+            _rrNum[s] += rate * w * (clippedE * _prevR[s] - _rrNum[s]);
+            _rrDen[s] += rate * w * (clippedE * clippedE - _rrDen[s]);
+            _prevR[s] = clippedE;
+        }
+
         Update(s, bucketStartMs, value, e, z, zc, logTwoSided, gated, n, mbNum, mbDen, mbSq);
         return result;
     }
@@ -431,6 +460,10 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailLevels));
         ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _innovAbs.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _prevR.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _rrNum.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _rrDen.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelStride));
         _tests.Save(writer);
@@ -502,6 +535,10 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c));
         ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * TailLevels));
         ColumnIo.Read(ref src, store._mbVar.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._innovAbs.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._prevR.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._rrNum.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._rrDen.AsSpan(0, c));
         ColumnIo.Read(ref src, store._anomalySum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * AnomalyModelStride));
         store._tests = FloatSlabPool.Load(ref src);
@@ -794,6 +831,7 @@ public sealed partial class SeriesModelStore
         _mbDen[s] = 0;
         _mbSq[s] = 0;
         _prevZ[s] = 0;
+        _prevR[s] = 0;
         // The seasonality test keeps its bins: deviations are measured from the (shifted) baseline,
         // and a pattern that repeats daily must not be mistaken for, and erased by, level changes.
     }
@@ -921,6 +959,10 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _rangeMax, capacity);
         Array.Resize(ref _exceedRate, capacity * TailLevels);
         Array.Resize(ref _mbVar, capacity);
+        Array.Resize(ref _innovAbs, capacity);
+        Array.Resize(ref _prevR, capacity);
+        Array.Resize(ref _rrNum, capacity);
+        Array.Resize(ref _rrDen, capacity);
         Array.Resize(ref _anomalySum, capacity);
         Array.Resize(ref _anomalyModel, capacity * AnomalyModelStride);
         _capacity = capacity;
