@@ -24,7 +24,8 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// <item>CUSUM detectors for level and scale changes which, once they fire, rebase the model
 /// and temporarily relax outlier down-weighting (ml-cpp resets its residual model on a change).</item>
 /// </list>
-/// <para>Snapshots are raw little-endian columns; restoring one reproduces scores exactly.</para>
+/// <para>Snapshots are raw little-endian columns; restoring one with the same options reproduces
+/// scores exactly. Columns of optional model parts exist only when their option is on.</para>
 /// </remarks>
 public sealed partial class SeriesModelStore
 {
@@ -154,8 +155,28 @@ public sealed partial class SeriesModelStore
     public long ModelBytes =>
         (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
 
-    /// <summary>Bytes of the hot columns per series (without optional blocks).</summary>
-    public const int BytesPerSeriesColumns = (31 + TailLevels + AnomalyModelStride) * sizeof(double) + sizeof(long) + 11 * sizeof(int);
+    /// <summary>Bytes of the columns every series has (without optional blocks or option-dependent columns).</summary>
+    public const int BaseBytesPerSeries = 19 * sizeof(double) + sizeof(long) + 10 * sizeof(int);
+
+    /// <summary>Bytes of the columns per series for this store's options (option-dependent columns are only allocated when their option is on).</summary>
+    public int BytesPerSeriesColumns =>
+        BaseBytesPerSeries
+        + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2) * sizeof(double)
+        + AnomalyWidth * sizeof(int);
+
+    private int LogWidth => _options.LogErrorModel ? 1 : 0;
+
+    private int TailWidth => _options.TailCalibration ? TailLevels : 0;
+
+    private int MbVarWidth => _options.LearnMultiBucketSpread ? 1 : 0;
+
+    private int InnovWidth => _options.InnovationModel ? 1 : 0;
+
+    private int AnomalyWidth => _options.AnomalyCharacteristics ? 1 : 0;
+
+    private int AnomalyModelWidth => _options.AnomalyCharacteristics ? AnomalyModelStride : 0;
+
+    private int RangeWidth => _options.RangeNovelty ? 1 : 0;
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
@@ -440,10 +461,10 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _varSum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _resolution.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _prevX.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _logAbs.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _logSq.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _logBias.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _llDiff.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _logAbs.AsSpan(0, c * LogWidth));
+        ColumnIo.Write<double>(writer, _logSq.AsSpan(0, c * LogWidth));
+        ColumnIo.Write<double>(writer, _logBias.AsSpan(0, c * LogWidth));
+        ColumnIo.Write<double>(writer, _llDiff.AsSpan(0, c * LogWidth));
         ColumnIo.Write<long>(writer, _firstMs.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _posCount.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _negCount.AsSpan(0, c));
@@ -455,17 +476,17 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<int>(writer, _lastDay.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _flags.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _seasonAge.AsSpan(0, c));
-        ColumnIo.Write<int>(writer, _anomalyLength.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailLevels));
-        ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _innovAbs.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _prevR.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _rrNum.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _rrDen.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelStride));
+        ColumnIo.Write<int>(writer, _anomalyLength.AsSpan(0, c * AnomalyWidth));
+        ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c * RangeWidth));
+        ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c * RangeWidth));
+        ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailWidth));
+        ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c * MbVarWidth));
+        ColumnIo.Write<double>(writer, _innovAbs.AsSpan(0, c * InnovWidth));
+        ColumnIo.Write<double>(writer, _prevR.AsSpan(0, c * InnovWidth));
+        ColumnIo.Write<double>(writer, _rrNum.AsSpan(0, c * InnovWidth));
+        ColumnIo.Write<double>(writer, _rrDen.AsSpan(0, c * InnovWidth));
+        ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c * AnomalyWidth));
+        ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelWidth));
         _tests.Save(writer);
         _dailyProfiles.Save(writer);
         _weeklyProfiles.Save(writer);
@@ -515,10 +536,10 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._varSum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._resolution.AsSpan(0, c));
         ColumnIo.Read(ref src, store._prevX.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._logAbs.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._logSq.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._logBias.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._llDiff.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._logAbs.AsSpan(0, c * store.LogWidth));
+        ColumnIo.Read(ref src, store._logSq.AsSpan(0, c * store.LogWidth));
+        ColumnIo.Read(ref src, store._logBias.AsSpan(0, c * store.LogWidth));
+        ColumnIo.Read(ref src, store._llDiff.AsSpan(0, c * store.LogWidth));
         ColumnIo.Read(ref src, store._firstMs.AsSpan(0, c));
         ColumnIo.Read(ref src, store._posCount.AsSpan(0, c));
         ColumnIo.Read(ref src, store._negCount.AsSpan(0, c));
@@ -530,17 +551,17 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._lastDay.AsSpan(0, c));
         ColumnIo.Read(ref src, store._flags.AsSpan(0, c));
         ColumnIo.Read(ref src, store._seasonAge.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._anomalyLength.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * TailLevels));
-        ColumnIo.Read(ref src, store._mbVar.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._innovAbs.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._prevR.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._rrNum.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._rrDen.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._anomalySum.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * AnomalyModelStride));
+        ColumnIo.Read(ref src, store._anomalyLength.AsSpan(0, c * store.AnomalyWidth));
+        ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c * store.RangeWidth));
+        ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c * store.RangeWidth));
+        ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * store.TailWidth));
+        ColumnIo.Read(ref src, store._mbVar.AsSpan(0, c * store.MbVarWidth));
+        ColumnIo.Read(ref src, store._innovAbs.AsSpan(0, c * store.InnovWidth));
+        ColumnIo.Read(ref src, store._prevR.AsSpan(0, c * store.InnovWidth));
+        ColumnIo.Read(ref src, store._rrNum.AsSpan(0, c * store.InnovWidth));
+        ColumnIo.Read(ref src, store._rrDen.AsSpan(0, c * store.InnovWidth));
+        ColumnIo.Read(ref src, store._anomalySum.AsSpan(0, c * store.AnomalyWidth));
+        ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * store.AnomalyModelWidth));
         store._tests = FloatSlabPool.Load(ref src);
         store._dailyProfiles = FloatSlabPool.Load(ref src);
         store._weeklyProfiles = FloatSlabPool.Load(ref src);
@@ -554,8 +575,11 @@ public sealed partial class SeriesModelStore
         _baseline[s] = x;
         _prevX[s] = x;
         _firstMs[s] = t;
-        _rangeMin[s] = x;
-        _rangeMax[s] = x;
+        if (_options.RangeNovelty)
+        {
+            _rangeMin[s] = x;
+            _rangeMax[s] = x;
+        }
         _lastDay[s] = DayIndex(t);
         if (x < 0)
         {
@@ -831,7 +855,10 @@ public sealed partial class SeriesModelStore
         _mbDen[s] = 0;
         _mbSq[s] = 0;
         _prevZ[s] = 0;
-        _prevR[s] = 0;
+        if (_options.InnovationModel)
+        {
+            _prevR[s] = 0;
+        }
         // The seasonality test keeps its bins: deviations are measured from the (shifted) baseline,
         // and a pattern that repeats daily must not be mistaken for, and erased by, level changes.
     }
@@ -939,10 +966,10 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _varSum, capacity);
         Array.Resize(ref _resolution, capacity);
         Array.Resize(ref _prevX, capacity);
-        Array.Resize(ref _logAbs, capacity);
-        Array.Resize(ref _logSq, capacity);
-        Array.Resize(ref _logBias, capacity);
-        Array.Resize(ref _llDiff, capacity);
+        Array.Resize(ref _logAbs, capacity * LogWidth);
+        Array.Resize(ref _logSq, capacity * LogWidth);
+        Array.Resize(ref _logBias, capacity * LogWidth);
+        Array.Resize(ref _llDiff, capacity * LogWidth);
         Array.Resize(ref _firstMs, capacity);
         Array.Resize(ref _posCount, capacity);
         Array.Resize(ref _negCount, capacity);
@@ -954,17 +981,17 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _lastDay, capacity);
         Array.Resize(ref _flags, capacity);
         Array.Resize(ref _seasonAge, capacity);
-        Array.Resize(ref _anomalyLength, capacity);
-        Array.Resize(ref _rangeMin, capacity);
-        Array.Resize(ref _rangeMax, capacity);
-        Array.Resize(ref _exceedRate, capacity * TailLevels);
-        Array.Resize(ref _mbVar, capacity);
-        Array.Resize(ref _innovAbs, capacity);
-        Array.Resize(ref _prevR, capacity);
-        Array.Resize(ref _rrNum, capacity);
-        Array.Resize(ref _rrDen, capacity);
-        Array.Resize(ref _anomalySum, capacity);
-        Array.Resize(ref _anomalyModel, capacity * AnomalyModelStride);
+        Array.Resize(ref _anomalyLength, capacity * AnomalyWidth);
+        Array.Resize(ref _rangeMin, capacity * RangeWidth);
+        Array.Resize(ref _rangeMax, capacity * RangeWidth);
+        Array.Resize(ref _exceedRate, capacity * TailWidth);
+        Array.Resize(ref _mbVar, capacity * MbVarWidth);
+        Array.Resize(ref _innovAbs, capacity * InnovWidth);
+        Array.Resize(ref _prevR, capacity * InnovWidth);
+        Array.Resize(ref _rrNum, capacity * InnovWidth);
+        Array.Resize(ref _rrDen, capacity * InnovWidth);
+        Array.Resize(ref _anomalySum, capacity * AnomalyWidth);
+        Array.Resize(ref _anomalyModel, capacity * AnomalyModelWidth);
         _capacity = capacity;
     }
 
