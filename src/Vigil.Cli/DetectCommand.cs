@@ -9,7 +9,7 @@ namespace Vigil.Cli;
 
 /// <summary>
 /// <c>vigil detect FILE</c>: runs one single-metric detector over a CSV file offline and prints the
-/// anomalous buckets (text or NDJSON) or a per-row score file.
+/// anomalous buckets (text), every bucket as NDJSON with a record when it scored above 0, or a per-row score file.
 /// </summary>
 internal static class DetectCommand
 {
@@ -195,7 +195,7 @@ internal static class DetectCommand
             w.WriteNumber("event_count", b.RecordCount);
             w.WriteBoolean("is_interim", false);
             w.WriteStartArray("records");
-            if (b.Series.Scored)
+            if (b.Series.Scored && b.AnomalyScore > 0)
             {
                 w.WriteStartObject();
                 w.WriteString("function", function.Name);

@@ -85,6 +85,7 @@ internal static class EvalNabCommand
             options = name switch
             {
                 "level-half-life" => options with { LevelHalfLifeBuckets = number },
+                "level-half-life-hours" => options with { LevelHalfLifeMs = (long)(number * 3_600_000) },
                 "scale-half-life" => options with { ScaleHalfLifeBuckets = number },
                 "seasonal-rate" => options with { SeasonalLearningRate = number },
                 "change-threshold" => options with { ChangeThreshold = number },
@@ -96,6 +97,9 @@ internal static class EvalNabCommand
                 "tail" => options with { TailCalibration = number != 0 },
                 "mb-normal" => options with { NormalScoreMultiBucket = number != 0 },
                 "mb-learn" => options with { LearnMultiBucketSpread = number != 0 },
+                "mb-continuation" => options with { MultiBucketNeedsContinuation = number != 0 },
+                "change-persist" => options with { ChangeMinimumBuckets = (int)number },
+                "innovation" => options with { InnovationModel = number != 0 },
                 "seasonality" => options with { DetectDailySeasonality = number != 0 },
                 _ => throw new ArgumentException($"unknown engine option '{name}'"),
             };

@@ -15,8 +15,15 @@ public sealed record SeriesModelOptions
     /// <summary>Minimum elapsed time before a series is scored (ES: 2 hours for metrics).</summary>
     public long MinimumElapsedMs { get; init; } = 2 * 3_600_000L;
 
-    /// <summary>Half-life, in buckets, of the level estimate once warm-up is over.</summary>
+    /// <summary>Half-life, in buckets, of the level estimate once warm-up is over (used when <see cref="LevelHalfLifeMs"/> is null).</summary>
     public double LevelHalfLifeBuckets { get; init; } = 288;
+
+    /// <summary>Half-life of the level estimate as a duration; when set it overrides <see cref="LevelHalfLifeBuckets"/>.</summary>
+    public long? LevelHalfLifeMs { get; init; }
+
+    /// <summary>The effective level half-life in buckets (at least 12).</summary>
+    internal double EffectiveLevelHalfLifeBuckets =>
+        LevelHalfLifeMs is { } ms ? Math.Max(12.0, (double)ms / BucketSpanMs) : LevelHalfLifeBuckets;
 
     /// <summary>
     /// Half-life, in buckets, of the residual scale, shape and exceedance estimates. Null (the
@@ -34,6 +41,9 @@ public sealed record SeriesModelOptions
 
     /// <summary>CUSUM decision threshold (in residual standard deviations) for level and scale changes.</summary>
     public double ChangeThreshold { get; init; } = 8.0;
+
+    /// <summary>Buckets a level change must persist (CUSUM run length) before the model rebases to it.</summary>
+    public int ChangeMinimumBuckets { get; init; } = 1;
 
     /// <summary>Buckets after a confirmed change during which outlier down-weighting is relaxed.</summary>
     public int ChangeRelaxBuckets { get; init; } = 12;
@@ -64,6 +74,20 @@ public sealed record SeriesModelOptions
 
     /// <summary>Whether the multi-bucket feature's spread is also learned from its own observed values (as ml-cpp gives it its own prior).</summary>
     public bool LearnMultiBucketSpread { get; init; }
+
+    /// <summary>
+    /// Whether the multi-bucket probability only counts for buckets that continue the deviation
+    /// (same sign as the multi-bucket mean, fully from one standard deviation), so a normal bucket
+    /// right after a single spike is not scored as anomalous.
+    /// </summary>
+    public bool MultiBucketNeedsContinuation { get; init; } = true;
+
+    /// <summary>
+    /// Whether the single-bucket test scores the AR(1) innovation of the residual (residual minus
+    /// φ times the previous residual) against the innovation scale, so autocorrelated series are
+    /// judged on their surprise rather than on slow excursions (which the multi-bucket feature covers).
+    /// </summary>
+    public bool InnovationModel { get; init; }
 
     /// <summary>Validates the options.</summary>
     internal void Validate()

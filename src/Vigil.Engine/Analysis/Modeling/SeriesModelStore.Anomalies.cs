@@ -4,7 +4,7 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// <remarks>
 /// Implementation note: mirrors the idea of ml-cpp's <c>CTimeSeriesAnomalyModel</c>. An anomaly
 /// opens when the joint probability drops below 0.1 and lasts while it stays there. It is described
-/// by (ln length, ln mean |z|), and a model of those features is kept per direction from the
+/// by (ln length, ln mean −ln p), and a model of those features is kept per direction from the
 /// series' earlier anomalies (exponentially weighted means and variances). The probability of a
 /// bucket inside an anomaly is blended with p_a, the probability of an anomaly at least this long
 /// or this large: with a = −ln 0.1, b = −ln 1e-4, x = max((b + ln p)/(b − a), 0),
@@ -42,7 +42,7 @@ public sealed partial class SeriesModelStore
 
         length++;
         _anomalyLength[s] = length;
-        _anomalySum[s] += Math.Min(Math.Abs(z), ZClip);
+        _anomalySum[s] += -logP;
 
         var sign = (_flags[s] & FlagAnomalyNegative) != 0 ? 1 : 0;
         var m = _anomalyModel.AsSpan(s * AnomalyModelStride + sign * 5, 5);
@@ -52,7 +52,7 @@ public sealed partial class SeriesModelStore
         }
 
         var featureL = Math.Log(length);
-        var featureM = Math.Log(_anomalySum[s] / length + 1e-3);
+        var featureM = Math.Log(_anomalySum[s] / length);
         var dl = Math.Max(0.0, featureL - m[1]);
         var dm = Math.Max(0.0, featureM - m[2]);
         var d2 = dl * dl / Math.Max(m[3], 0.05) + dm * dm / Math.Max(m[4], 0.05);
@@ -67,7 +67,7 @@ public sealed partial class SeriesModelStore
     {
         var length = _anomalyLength[s];
         var featureL = Math.Log(length);
-        var featureM = Math.Log(_anomalySum[s] / length + 1e-3);
+        var featureM = Math.Log(_anomalySum[s] / length);
         var sign = (_flags[s] & FlagAnomalyNegative) != 0 ? 1 : 0;
         var m = _anomalyModel.AsSpan(s * AnomalyModelStride + sign * 5, 5);
         m[0] = Math.Min(m[0] + 1, 50);

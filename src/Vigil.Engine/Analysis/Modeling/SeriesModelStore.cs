@@ -24,7 +24,8 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// <item>CUSUM detectors for level and scale changes which, once they fire, rebase the model
 /// and temporarily relax outlier down-weighting (ml-cpp resets its residual model on a change).</item>
 /// </list>
-/// <para>Snapshots are raw little-endian columns; restoring one reproduces scores exactly.</para>
+/// <para>Snapshots are raw little-endian columns; restoring one with the same options reproduces
+/// scores exactly. Columns of optional model parts exist only when their option is on.</para>
 /// </remarks>
 public sealed partial class SeriesModelStore
 {
@@ -111,6 +112,10 @@ public sealed partial class SeriesModelStore
     private double[] _rangeMax = [];
     private double[] _exceedRate = [];
     private double[] _mbVar = [];
+    private double[] _innovAbs = [];
+    private double[] _prevR = [];
+    private double[] _rrNum = [];
+    private double[] _rrDen = [];
 
     private FloatSlabPool _tests;
     private FloatSlabPool _dailyProfiles;
@@ -122,7 +127,7 @@ public sealed partial class SeriesModelStore
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _levelRate = Math.Log(2) / Math.Max(1.0, options.LevelHalfLifeBuckets);
+        _levelRate = Math.Log(2) / Math.Max(1.0, options.EffectiveLevelHalfLifeBuckets);
         _scaleRate = Math.Log(2) / Math.Max(1.0, options.EffectiveScaleHalfLifeBuckets);
         var bucketsPerDay = (double)DayMs / options.BucketSpanMs;
         _baselineRate = Math.Min(1.0, Math.Log(2) / Math.Max(1.0, bucketsPerDay));
@@ -150,8 +155,28 @@ public sealed partial class SeriesModelStore
     public long ModelBytes =>
         (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
 
-    /// <summary>Bytes of the hot columns per series (without optional blocks).</summary>
-    public const int BytesPerSeriesColumns = (27 + TailLevels + AnomalyModelStride) * sizeof(double) + sizeof(long) + 11 * sizeof(int);
+    /// <summary>Bytes of the columns every series has (without optional blocks or option-dependent columns).</summary>
+    public const int BaseBytesPerSeries = 19 * sizeof(double) + sizeof(long) + 10 * sizeof(int);
+
+    /// <summary>Bytes of the columns per series for this store's options (option-dependent columns are only allocated when their option is on).</summary>
+    public int BytesPerSeriesColumns =>
+        BaseBytesPerSeries
+        + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2) * sizeof(double)
+        + AnomalyWidth * sizeof(int);
+
+    private int LogWidth => _options.LogErrorModel ? 1 : 0;
+
+    private int TailWidth => _options.TailCalibration ? TailLevels : 0;
+
+    private int MbVarWidth => _options.LearnMultiBucketSpread ? 1 : 0;
+
+    private int InnovWidth => _options.InnovationModel ? 1 : 0;
+
+    private int AnomalyWidth => _options.AnomalyCharacteristics ? 1 : 0;
+
+    private int AnomalyModelWidth => _options.AnomalyCharacteristics ? AnomalyModelStride : 0;
+
+    private int RangeWidth => _options.RangeNovelty ? 1 : 0;
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
@@ -260,17 +285,31 @@ public sealed partial class SeriesModelStore
         var z = useLog ? zLog : zRaw;
         var nuUsed = useLog ? nuLog : nu;
 
+        // ---- Innovation (AR(1) on the residual) for the single-bucket test.
+        var zSingle = z;
+        var innovation = 0.0;
+        if (_options.InnovationModel)
+        {
+            var phiR = _rrDen[s] > 0 ? Math.Clamp(_rrNum[s] / _rrDen[s], 0.0, 0.95) : 0.0;
+            innovation = e - phiR * _prevR[s];
+            if (!useLog && n >= 20 && _innovAbs[s] > 0)
+            {
+                var innovScale = Math.Max(_innovAbs[s] * seasonalScale / MeanAbsT[(int)nu] * relaxFactor, floor);
+                zSingle = Math.Sign(innovation) * Math.Max(Math.Abs(innovation) - halfRes, 0.0) / innovScale;
+            }
+        }
+
         var elapsed = bucketStartMs - _firstMs[s];
         var gated = n < _options.MinimumBuckets || elapsed < _minElapsed;
 
         // ---- Single bucket probability (log space).
-        var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(z, nuUsed);
+        var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(zSingle, nuUsed);
         if (_options.TailCalibration)
         {
             logTwoSided = CalibrateTail(s, logTwoSided, z, nuUsed, n);
         }
 
-        var logSingle = ApplyTail(logTwoSided, z, tail);
+        var logSingle = ApplyTail(logTwoSided, zSingle, tail);
         if (_options.RangeNovelty)
         {
             // A value beyond the running range by more than 5% of it is novel whatever the noise model says.
@@ -313,6 +352,12 @@ public sealed partial class SeriesModelStore
         }
         var zm = mean / mbSd;
         var logMulti = n >= 9 ? ApplyTail(SpecialFunctions.LogNormalTwoSidedTail(zm), zm, tail) : 0.0;
+        if (_options.MultiBucketNeedsContinuation)
+        {
+            // A bucket that is back to normal is not part of a sustained deviation: the
+            // multi-bucket evidence counts in proportion to how far this bucket continues it.
+            logMulti *= Math.Clamp(z * Math.Sign(mean), 0.0, 1.0);
+        }
 
         // ---- Joint and impact.
         double logJoint;
@@ -370,6 +415,17 @@ public sealed partial class SeriesModelStore
             _flags[s] = (_flags[s] | FlagNegativeSeen) & ~FlagLogModel;
         }
 
+        if (_options.InnovationModel)
+        {
+            var rate = Math.Max(1.0 / (n + 1), _scaleRate);
+            var w = logTwoSided < LogOutlierHigh && !gated ? 0.1 : 1.0;
+            _innovAbs[s] += rate * w * (Math.Abs(innovation) - _innovAbs[s]);
+            var clippedE = Math.Clamp(e, -10 * _absDev[s] - 1e-300, 10 * _absDev[s] + 1e-300);
+            _rrNum[s] += rate * w * (clippedE * _prevR[s] - _rrNum[s]);
+            _rrDen[s] += rate * w * (clippedE * clippedE - _rrDen[s]);
+            _prevR[s] = clippedE;
+        }
+
         Update(s, bucketStartMs, value, e, z, zc, logTwoSided, gated, n, mbNum, mbDen, mbSq);
         return result;
     }
@@ -405,10 +461,10 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _varSum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _resolution.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _prevX.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _logAbs.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _logSq.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _logBias.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _llDiff.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _logAbs.AsSpan(0, c * LogWidth));
+        ColumnIo.Write<double>(writer, _logSq.AsSpan(0, c * LogWidth));
+        ColumnIo.Write<double>(writer, _logBias.AsSpan(0, c * LogWidth));
+        ColumnIo.Write<double>(writer, _llDiff.AsSpan(0, c * LogWidth));
         ColumnIo.Write<long>(writer, _firstMs.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _posCount.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _negCount.AsSpan(0, c));
@@ -420,13 +476,17 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<int>(writer, _lastDay.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _flags.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _seasonAge.AsSpan(0, c));
-        ColumnIo.Write<int>(writer, _anomalyLength.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailLevels));
-        ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelStride));
+        ColumnIo.Write<int>(writer, _anomalyLength.AsSpan(0, c * AnomalyWidth));
+        ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c * RangeWidth));
+        ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c * RangeWidth));
+        ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailWidth));
+        ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c * MbVarWidth));
+        ColumnIo.Write<double>(writer, _innovAbs.AsSpan(0, c * InnovWidth));
+        ColumnIo.Write<double>(writer, _prevR.AsSpan(0, c * InnovWidth));
+        ColumnIo.Write<double>(writer, _rrNum.AsSpan(0, c * InnovWidth));
+        ColumnIo.Write<double>(writer, _rrDen.AsSpan(0, c * InnovWidth));
+        ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c * AnomalyWidth));
+        ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelWidth));
         _tests.Save(writer);
         _dailyProfiles.Save(writer);
         _weeklyProfiles.Save(writer);
@@ -476,10 +536,10 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._varSum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._resolution.AsSpan(0, c));
         ColumnIo.Read(ref src, store._prevX.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._logAbs.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._logSq.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._logBias.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._llDiff.AsSpan(0, c));
+        ColumnIo.Read(ref src, store._logAbs.AsSpan(0, c * store.LogWidth));
+        ColumnIo.Read(ref src, store._logSq.AsSpan(0, c * store.LogWidth));
+        ColumnIo.Read(ref src, store._logBias.AsSpan(0, c * store.LogWidth));
+        ColumnIo.Read(ref src, store._llDiff.AsSpan(0, c * store.LogWidth));
         ColumnIo.Read(ref src, store._firstMs.AsSpan(0, c));
         ColumnIo.Read(ref src, store._posCount.AsSpan(0, c));
         ColumnIo.Read(ref src, store._negCount.AsSpan(0, c));
@@ -491,13 +551,17 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._lastDay.AsSpan(0, c));
         ColumnIo.Read(ref src, store._flags.AsSpan(0, c));
         ColumnIo.Read(ref src, store._seasonAge.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._anomalyLength.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * TailLevels));
-        ColumnIo.Read(ref src, store._mbVar.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._anomalySum.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * AnomalyModelStride));
+        ColumnIo.Read(ref src, store._anomalyLength.AsSpan(0, c * store.AnomalyWidth));
+        ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c * store.RangeWidth));
+        ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c * store.RangeWidth));
+        ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * store.TailWidth));
+        ColumnIo.Read(ref src, store._mbVar.AsSpan(0, c * store.MbVarWidth));
+        ColumnIo.Read(ref src, store._innovAbs.AsSpan(0, c * store.InnovWidth));
+        ColumnIo.Read(ref src, store._prevR.AsSpan(0, c * store.InnovWidth));
+        ColumnIo.Read(ref src, store._rrNum.AsSpan(0, c * store.InnovWidth));
+        ColumnIo.Read(ref src, store._rrDen.AsSpan(0, c * store.InnovWidth));
+        ColumnIo.Read(ref src, store._anomalySum.AsSpan(0, c * store.AnomalyWidth));
+        ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * store.AnomalyModelWidth));
         store._tests = FloatSlabPool.Load(ref src);
         store._dailyProfiles = FloatSlabPool.Load(ref src);
         store._weeklyProfiles = FloatSlabPool.Load(ref src);
@@ -511,8 +575,11 @@ public sealed partial class SeriesModelStore
         _baseline[s] = x;
         _prevX[s] = x;
         _firstMs[s] = t;
-        _rangeMin[s] = x;
-        _rangeMax[s] = x;
+        if (_options.RangeNovelty)
+        {
+            _rangeMin[s] = x;
+            _rangeMax[s] = x;
+        }
         _lastDay[s] = DayIndex(t);
         if (x < 0)
         {
@@ -651,9 +718,12 @@ public sealed partial class SeriesModelStore
         _cusumNeg[s] = cn;
         _cusumVar[s] = cv;
         var h = _options.ChangeThreshold;
-        if (cp > h || cn > h)
+        var persist = _options.ChangeMinimumBuckets;
+        var upShift = cp > h && _posCount[s] >= persist;
+        var downShift = cn > h && _negCount[s] >= persist;
+        if (upShift || downShift)
         {
-            var shift = cp > h ? _posSum[s] / Math.Max(1, _posCount[s]) : _negSum[s] / Math.Max(1, _negCount[s]);
+            var shift = upShift ? _posSum[s] / Math.Max(1, _posCount[s]) : _negSum[s] / Math.Max(1, _negCount[s]);
             ApplyLevelShift(s, shift);
         }
         else if (cv > h && _varCount[s] > 0)
@@ -785,6 +855,10 @@ public sealed partial class SeriesModelStore
         _mbDen[s] = 0;
         _mbSq[s] = 0;
         _prevZ[s] = 0;
+        if (_options.InnovationModel)
+        {
+            _prevR[s] = 0;
+        }
         // The seasonality test keeps its bins: deviations are measured from the (shifted) baseline,
         // and a pattern that repeats daily must not be mistaken for, and erased by, level changes.
     }
@@ -858,8 +932,8 @@ public sealed partial class SeriesModelStore
     internal static double MultiBucketImpact(double logSingle, double logMulti)
     {
         var scale = 5.0 * Math.Min(logSingle, logMulti) / Math.Min(Math.Max(logSingle, logMulti), -0.001) / Math.Log(1000);
-        var impact = Math.Clamp(scale * (logSingle - logMulti), -5.0, 5.0);
-        return Math.Floor(impact * 100) / 100;
+        var impact = Math.Floor(Math.Clamp(scale * (logSingle - logMulti), -5.0, 5.0) * 100) / 100;
+        return impact == 0 ? 0.0 : impact; // never report −0
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -892,10 +966,10 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _varSum, capacity);
         Array.Resize(ref _resolution, capacity);
         Array.Resize(ref _prevX, capacity);
-        Array.Resize(ref _logAbs, capacity);
-        Array.Resize(ref _logSq, capacity);
-        Array.Resize(ref _logBias, capacity);
-        Array.Resize(ref _llDiff, capacity);
+        Array.Resize(ref _logAbs, capacity * LogWidth);
+        Array.Resize(ref _logSq, capacity * LogWidth);
+        Array.Resize(ref _logBias, capacity * LogWidth);
+        Array.Resize(ref _llDiff, capacity * LogWidth);
         Array.Resize(ref _firstMs, capacity);
         Array.Resize(ref _posCount, capacity);
         Array.Resize(ref _negCount, capacity);
@@ -907,13 +981,17 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _lastDay, capacity);
         Array.Resize(ref _flags, capacity);
         Array.Resize(ref _seasonAge, capacity);
-        Array.Resize(ref _anomalyLength, capacity);
-        Array.Resize(ref _rangeMin, capacity);
-        Array.Resize(ref _rangeMax, capacity);
-        Array.Resize(ref _exceedRate, capacity * TailLevels);
-        Array.Resize(ref _mbVar, capacity);
-        Array.Resize(ref _anomalySum, capacity);
-        Array.Resize(ref _anomalyModel, capacity * AnomalyModelStride);
+        Array.Resize(ref _anomalyLength, capacity * AnomalyWidth);
+        Array.Resize(ref _rangeMin, capacity * RangeWidth);
+        Array.Resize(ref _rangeMax, capacity * RangeWidth);
+        Array.Resize(ref _exceedRate, capacity * TailWidth);
+        Array.Resize(ref _mbVar, capacity * MbVarWidth);
+        Array.Resize(ref _innovAbs, capacity * InnovWidth);
+        Array.Resize(ref _prevR, capacity * InnovWidth);
+        Array.Resize(ref _rrNum, capacity * InnovWidth);
+        Array.Resize(ref _rrDen, capacity * InnovWidth);
+        Array.Resize(ref _anomalySum, capacity * AnomalyWidth);
+        Array.Resize(ref _anomalyModel, capacity * AnomalyModelWidth);
         _capacity = capacity;
     }
 

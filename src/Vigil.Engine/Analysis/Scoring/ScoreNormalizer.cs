@@ -11,8 +11,8 @@ namespace Vigil.Engine.Analysis.Scoring;
 /// <para>Implementation note: mirrors ml-cpp's <c>CAnomalyScore::CNormalizer</c> (our own code, our
 /// own quantile sketch). The normalized score is the smallest of four ceilings, capped at 100:</para>
 /// <list type="number">
-/// <item>noise: 1 + 10·(raw − median raw) + 100·max(2·min(2F(0), 1) − 1, 0), inactive when at least
-/// half the sketched scores are 0;</item>
+/// <item>noise: knot(50)·max(1 + 10·(raw − median raw), 0) + 100·max(2·min(2F(0), 1) − 1, 0), inactive
+/// when at least half of the sketched scores are 0 (partly from a quarter);</item>
 /// <item>percentile: both ends of the score's rank interval (as single-bucket percentiles, F^(1/m)) mapped through the knots
 /// (0,0) (70,1) (85,1.2) (90,1.5) (95,3) (97,20) (99,50) (99.9,90) (100,100), averaged;</item>
 /// <item>scope maximum: 100·min(1.5r, 0.5 + 0.5r) with r = raw / largest raw seen in the scope
@@ -153,7 +153,8 @@ public sealed class ScoreNormalizer
         var noiseOffset = 100.0 * Math.Max(2.0 * Math.Min(2.0 * zeroShare, 1.0) - 1.0, 0.0);
         if (noiseOffset < 100.0)
         {
-            score = Math.Min(score, 1.0 + 10.0 * (raw - Median()) + noiseOffset);
+            // ml-cpp scales the noise term by the knot score at the noise percentile (50th → 0.714).
+            score = Math.Min(score, Knot(50.0) * Math.Max(1.0 + 10.0 * (raw - Median()), 0.0) + noiseOffset);
         }
 
         return Math.Clamp(score, 0.0, 100.0);

@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Vigil.Cli.Tests;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "vigil-cli-tests-" + Guid.NewGuid().ToString("N"));
+
+    public CliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>Writes a 5-minute timestamp,value CSV: seeded noise around 100 with a spike at <paramref name="spikeRow"/>.</summary>
+    private string WriteSeries(string name, int rows, int spikeRow, int seed = 1)
+    {
+        var random = new Random(seed);
+        var path = Path.Combine(_dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var writer = new StreamWriter(path);
+        writer.WriteLine("timestamp,value");
+        var start = new DateTime(2014, 4, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (var i = 0; i < rows; i++)
+        {
+            var value = 100 + 2 * (random.NextDouble() - 0.5) + (i == spikeRow ? 60 : 0);
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{start.AddMinutes(5 * i):yyyy-MM-dd HH:mm:ss},{value:F4}"));
+        }
+
+        return path;
+    }
+
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = Program.BuildRoot(output, error).Parse(args).Invoke();
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void Detect_row_scores_writes_one_line_per_input_row_in_order()
+    {
+        var path = WriteSeries("a.csv", 1500, 1200);
+        var (exit, output, _) = Run("detect", path, "--bucket-span", "5m", "--function", "mean", "--field", "value", "--output", "row-scores");
+        Assert.Equal(0, exit);
+        var lines = output.TrimEnd('\n').Split('\n');
+        Assert.Equal("timestamp,value,anomaly_score", lines[0]);
+        Assert.Equal(1501, lines.Length);
+        var input = File.ReadAllLines(path);
+        var best = 0.0;
+        var bestRow = -1;
+        for (var i = 1; i < lines.Length; i++)
+        {
+            var parts = lines[i].Split(',');
+            Assert.Equal(input[i], parts[0] + "," + parts[1]);
+            var score = double.Parse(parts[2], CultureInfo.InvariantCulture);
+            Assert.InRange(score, 0.0, 100.0);
+            if (score > best)
+            {
+                best = score;
+                bestRow = i - 1;
+            }
+        }
+
+        Assert.Equal(1200, bestRow);
+        Assert.True(best >= 75, $"spike scored {best}");
+    }
+
+    [Fact]
+    public void Detect_json_writes_es_shaped_bucket_objects()
+    {
+        var path = WriteSeries("b.csv", 600, 500);
+        var (exit, output, _) = Run("detect", path, "--bucket-span", "5m", "--function", "high_mean", "--json");
+        Assert.Equal(0, exit);
+        var lines = output.TrimEnd('\n').Split('\n');
+        Assert.Equal(600, lines.Length);
+        using var doc = JsonDocument.Parse(lines[500]);
+        var root = doc.RootElement;
+        Assert.Equal(300, root.GetProperty("bucket_span").GetInt32());
+        Assert.True(root.GetProperty("anomaly_score").GetDouble() > 50);
+        var record = root.GetProperty("records")[0];
+        Assert.Equal("high_mean", record.GetProperty("function").GetString());
+        Assert.Equal("value", record.GetProperty("field_name").GetString());
+        Assert.True(record.GetProperty("probability").GetDouble() < 1e-4);
+        Assert.Equal("spike", record.GetProperty("anomaly_score_explanation").GetProperty("anomaly_type").GetString());
+    }
+
+    [Fact]
+    public void Detect_rejects_an_unknown_function_and_a_bad_span()
+    {
+        var path = WriteSeries("c.csv", 10, -1);
+        Assert.Equal(2, Run("detect", path, "--function", "mode").Exit);
+        Assert.Equal(2, Run("detect", path, "--bucket-span", "five").Exit);
+        var (exit, _, err) = Run("detect", path, "--field", "missing");
+        Assert.Equal(2, exit);
+        Assert.Contains("field [missing]", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_nab_prints_three_profiles_and_categories()
+    {
+        WriteSeries("data/catA/one.csv", 2000, 1500, seed: 3);
+        WriteSeries("data/catB/two.csv", 2000, -1, seed: 4);
+        var labels = Path.Combine(_dir, "labels.json");
+        File.WriteAllText(labels, """
+            {
+              "catA/one.csv": [["2014-04-06 04:00:00.000000", "2014-04-06 12:00:00.000000"]],
+              "catB/two.csv": []
+            }
+            """);
+        var (exit, output, err) = Run("eval", "nab", "--data", Path.Combine(_dir, "data"), "--labels", labels);
+        Assert.Equal(0, exit);
+        Assert.Contains("[1/2] catA/one.csv", err, StringComparison.Ordinal);
+        var standard = output.Split('\n').First(l => l.StartsWith("standard", StringComparison.Ordinal));
+        var score = double.Parse(standard.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        Assert.True(score > 90, standard);
+        Assert.Contains("reward_low_FP_rate", output, StringComparison.Ordinal);
+        Assert.Contains("reward_low_FN_rate", output, StringComparison.Ordinal);
+        Assert.Contains("catA", output, StringComparison.Ordinal);
+    }
+}
