@@ -92,6 +92,7 @@ internal static class EvalNabCommand
                 "relax" => options with { ChangeRelaxBuckets = (int)number },
                 "log-model" => options with { LogErrorModel = number != 0 },
                 "probability-scores" => SetProbabilityScores(options, number != 0),
+                "through-job" => SetThroughJob(options, number != 0),
                 "anomaly-model" => options with { AnomalyCharacteristics = number != 0 },
                 "range" => options with { RangeNovelty = number != 0 },
                 "tail" => options with { TailCalibration = number != 0 },
@@ -105,6 +106,12 @@ internal static class EvalNabCommand
             };
         }
 
+        return options;
+    }
+
+    private static Engine.Analysis.Modeling.SeriesModelOptions SetThroughJob(Engine.Analysis.Modeling.SeriesModelOptions options, bool on)
+    {
+        NabRunner.ThroughJob = on;
         return options;
     }
 
