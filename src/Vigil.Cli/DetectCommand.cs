@@ -1,50 +1,60 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
-using Vigil.Engine.Analysis;
-using Vigil.Engine.Analysis.Modeling;
+using Vigil.Engine.Configuration;
+using Vigil.Engine.Errors;
+using Vigil.Engine.Input;
+using Vigil.Engine.Jobs;
+using Vigil.Engine.Results;
 
 namespace Vigil.Cli;
 
 /// <summary>
-/// <c>vigil detect FILE</c>: runs one single-metric detector over a CSV file offline and prints the
-/// anomalous buckets (text), every bucket as NDJSON with a record when it scored above 0, or a per-row score file.
+/// <c>vigil detect FILE</c>: runs an anomaly-detection job over a CSV file offline, with the same engine an
+/// open job runs on the server, and prints the anomalies (a table), every bucket as ES-shaped JSON
+/// (<c>--json</c>), or one score per input row (<c>--output row-scores</c>).
 /// </summary>
 internal static class DetectCommand
 {
+    /// <summary>Time formats tried, in order, when <c>--time-format auto</c>.</summary>
+    private static readonly string[] AutoTimeFormats =
+    [
+        "epoch", "epoch_ms", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ssX", "yyyy-MM-dd'T'HH:mm:ss.SSSX",
+        "yyyy-MM-dd HH:mm:ss.SSS", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.SSS", "yyyy-MM-dd HH:mm",
+    ];
+
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static Command Create(TextWriter output, TextWriter progress)
     {
         var file = new Argument<FileInfo>("file") { Description = "CSV file with a header row" };
         var span = new Option<string>("--bucket-span") { Description = "Bucket span, e.g. 5m, 1h", DefaultValueFactory = _ => "5m" };
         var function = new Option<string>("--function")
         {
-            Description = "count, mean, sum, median, min, max, varp, or a high_/low_ form",
+            Description = "Any Elasticsearch detector function: count, mean, sum, median, min, max, varp, distinct_count, rare, ... and high_/low_ forms",
             DefaultValueFactory = _ => "mean",
         };
-        var field = new Option<string>("--field") { Description = "Numeric field (CSV column) to analyse", DefaultValueFactory = _ => "value" };
+        var field = new Option<string>("--field") { Description = "Field (CSV column) to analyse", DefaultValueFactory = _ => "value" };
+        var by = new Option<string?>("--by") { Description = "by_field_name: model each value of this column separately" };
+        var partition = new Option<string?>("--partition") { Description = "partition_field_name" };
         var timeField = new Option<string>("--time-field") { Description = "Time column", DefaultValueFactory = _ => "timestamp" };
-        var json = new Option<bool>("--json") { Description = "Write one JSON object per bucket (ES bucket/record fields)" };
-        var outputKind = new Option<string?>("--output") { Description = "row-scores: write timestamp,value,anomaly_score per input row" };
-        var command = new Command("detect", "Detect anomalies in a timestamp,value CSV with one detector")
+        var timeFormat = new Option<string>("--time-format")
         {
-            file, span, function, field, timeField, json, outputKind,
+            Description = "epoch, epoch_ms, a Java date pattern, or auto (guessed from the first row)",
+            DefaultValueFactory = _ => "auto",
+        };
+        var jobFile = new Option<FileInfo?>("--job") { Description = "A job configuration (the PUT _ml/anomaly_detectors body); replaces the options above" };
+        var json = new Option<bool>("--json") { Description = "Write every bucket as an Elasticsearch bucket object with its records, one per line" };
+        var outputKind = new Option<string?>("--output") { Description = "row-scores: write timestamp,value,anomaly_score per input row (score / 100)" };
+        var command = new Command("detect", "Detect anomalies in a CSV file with the server's engine")
+        {
+            file, span, function, field, by, partition, timeField, timeFormat, jobFile, json, outputKind,
         };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
-            if (!TimeText.TryParseDuration(parse.GetValue(span)!, out var spanMs))
-            {
-                progress.WriteLine($"vigil: invalid --bucket-span '{parse.GetValue(span)}'");
-                return 2;
-            }
-
-            if (!MetricFunction.TryParse(parse.GetValue(function)!, out var fn))
-            {
-                progress.WriteLine($"vigil: unsupported function '{parse.GetValue(function)}'");
-                return 2;
-            }
-
             var kind = parse.GetValue(outputKind);
             if (kind != null && kind != "row-scores")
             {
@@ -58,179 +68,287 @@ internal static class DetectCommand
                 return 2;
             }
 
-            return Run(path.FullName, spanMs, fn, parse.GetValue(field)!, parse.GetValue(timeField)!,
-                parse.GetValue(json), kind == "row-scores", output, progress);
+            try
+            {
+                var format = parse.GetValue(timeFormat)!;
+                if (format == "auto")
+                {
+                    format = GuessTimeFormat(path.FullName, parse.GetValue(timeField)!);
+                }
+
+                var job = parse.GetValue(jobFile) is { } jobPath
+                    ? JobConfigParser.ParseForCreate(File.ReadAllBytes(jobPath.FullName), "vigil-detect", DateTimeOffset.UtcNow, "12.0.0")
+                    : BuildJob(parse.GetValue(span)!, parse.GetValue(function)!, parse.GetValue(field)!, parse.GetValue(by),
+                        parse.GetValue(partition), parse.GetValue(timeField)!, format);
+                return Run(path.FullName, job, parse.GetValue(json), kind == "row-scores", parse.GetValue(field)!, output, progress);
+            }
+            catch (ElasticsearchException e)
+            {
+                progress.WriteLine($"vigil: {e.Type}: {Innermost(e)}");
+                return 2;
+            }
+            catch (InvalidDataException e)
+            {
+                progress.WriteLine($"vigil: {e.Message}");
+                return 2;
+            }
         });
         return command;
     }
 
-    internal static int Run(
-        string path, long spanMs, MetricFunction function, string field, string timeField, bool json, bool rowScores,
-        TextWriter output, TextWriter progress)
+    /// <summary>The job the options describe, validated exactly as <c>PUT _ml/anomaly_detectors</c> would.</summary>
+    internal static JobConfig BuildJob(string span, string function, string field, string? by, string? partition, string timeField, string timeFormat)
     {
-        CsvMetricReader reader;
-        try
+        var detector = new Dictionary<string, string> { ["function"] = function };
+        if (DetectorFunctions.RequiresFieldName(DetectorFunctions.ToCanonical(function) ?? function))
         {
-            reader = CsvMetricReader.Open(path, timeField, function.NeedsField ? field : null);
-        }
-        catch (InvalidDataException ex)
-        {
-            progress.WriteLine($"vigil: {ex.Message}");
-            return 2;
+            detector["field_name"] = field;
         }
 
-        using (reader)
+        if (by is not null)
         {
-            var analyzer = new SingleMetricAnalyzer(function, new SeriesModelOptions { BucketSpanMs = spanMs });
-            var results = new List<BucketResult>();
-            var rows = new List<(long Time, string TimeText, string ValueText)>();
-            Span<BucketResult> closed = stackalloc BucketResult[64];
-            var lastPrinted = 0;
-            while (reader.TryRead(out var time, out var value, out var timeText, out var valueText))
+            detector["by_field_name"] = by;
+        }
+
+        if (partition is not null)
+        {
+            detector["partition_field_name"] = partition;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("analysis_config");
+            w.WriteString("bucket_span", span);
+            w.WriteStartArray("detectors");
+            w.WriteStartObject();
+            foreach (var (key, value) in detector)
             {
-                if (rowScores)
+                w.WriteString(key, value);
+            }
+
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteStartObject("data_description");
+            w.WriteString("time_field", timeField);
+            w.WriteString("time_format", timeFormat);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return JobConfigParser.ParseForCreate(buffer.ToArray(), "vigil-detect", DateTimeOffset.UtcNow, "12.0.0");
+    }
+
+    internal static int Run(string path, JobConfig job, bool json, bool rowScores, string field, TextWriter output, TextWriter progress)
+    {
+        var length = new FileInfo(path).Length;
+        var lastPercent = -1L;
+        OfflineRunResult result;
+        using (var input = File.OpenRead(path))
+        {
+            result = OfflineRun.Run(job, InputFormat.Csv, input, read =>
+            {
+                var percent = length == 0 ? 100 : read * 100 / length;
+                if (length > 8 * 1024 * 1024 && percent / 10 != lastPercent / 10)
                 {
-                    rows.Add((time, timeText, valueText));
+                    progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"vigil: {percent}% ({read / (1024 * 1024)} MiB)"));
+                    lastPercent = percent;
                 }
+            });
+        }
 
-                var written = analyzer.Add(time, value, closed);
-                for (var k = 0; k < written; k++)
-                {
-                    results.Add(closed[k]);
-                }
+        var counts = result.Counts;
+        if (counts.InvalidDateCount > 0 || counts.OutOfOrderTimestampCount > 0)
+        {
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"vigil: {counts.InvalidDateCount} rows with an unparsable time, {counts.OutOfOrderTimestampCount} out-of-order rows were skipped"));
+        }
 
-                if (!rowScores && results.Count - lastPrinted > 256)
-                {
-                    PrintBuckets(output, results, lastPrinted, json, function, field, spanMs);
-                    lastPrinted = results.Count;
-                }
-            }
-
-            if (analyzer.Flush(out var last))
-            {
-                results.Add(last);
-            }
-
-            if (reader.SkippedRows > 0 || analyzer.OutOfOrderRecords > 0)
-            {
-                progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"vigil: skipped {reader.SkippedRows} unparsable rows, {analyzer.OutOfOrderRecords} out-of-order rows"));
-            }
-
-            if (rowScores)
-            {
-                WriteRowScores(output, rows, results, spanMs, timeField, field);
-            }
-            else
-            {
-                PrintBuckets(output, results, lastPrinted, json, function, field, spanMs);
-            }
+        if (rowScores)
+        {
+            WriteRowScores(path, job, field, result, output);
+        }
+        else if (json)
+        {
+            WriteJson(result, output);
+        }
+        else
+        {
+            WriteTable(result, output);
         }
 
         return 0;
     }
 
-    private static void WriteRowScores(
-        TextWriter output, List<(long Time, string TimeText, string ValueText)> rows, List<BucketResult> results, long spanMs,
-        string timeField, string field)
+    /// <summary>One line per input row, in input order: its time and value as written, and its bucket's initial anomaly score / 100.</summary>
+    private static void WriteRowScores(string path, JobConfig job, string field, OfflineRunResult result, TextWriter output)
     {
-        output.WriteLine($"{timeField},{field},anomaly_score");
-        var r = 0;
-        var inv = CultureInfo.InvariantCulture;
-        foreach (var row in rows)
+        var spanMs = job.AnalysisConfig.BucketSpan.TotalMilliseconds;
+        var scores = new Dictionary<long, double>(result.Buckets.Count);
+        foreach (var bucket in result.Buckets)
         {
-            var start = row.Time - (((row.Time % spanMs) + spanMs) % spanMs);
+            scores[bucket.Timestamp] = bucket.InitialAnomalyScore;
+        }
+
+        var timeField = job.DataDescription.TimeField;
+        var format = TimeFormat.Create(job.DataDescription.TimeFormat);
+        using var reader = new StreamReader(path);
+        var header = SplitCsv(reader.ReadLine() ?? "");
+        var timeColumn = header.IndexOf(timeField);
+        var valueColumn = header.IndexOf(field);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{timeField},{(valueColumn >= 0 ? field : "value")},anomaly_score"));
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var cells = SplitCsv(line);
+            var timeText = timeColumn >= 0 && timeColumn < cells.Count ? cells[timeColumn] : "";
+            var valueText = valueColumn >= 0 && valueColumn < cells.Count ? cells[valueColumn] : "";
             var score = 0.0;
-            var k = r;
-            while (k < results.Count && results[k].BucketStartMs < start)
+            if (format.TryParse(Encoding.UTF8.GetBytes(timeText), out var ms))
             {
-                k++;
+                var start = ms - (((ms % spanMs) + spanMs) % spanMs);
+                score = scores.GetValueOrDefault(start) / 100.0;
             }
 
-            if (k < results.Count && results[k].BucketStartMs == start)
-            {
-                score = results[k].AnomalyScore;
-                r = k;
-            }
-
-            output.WriteLine(string.Create(inv, $"{row.TimeText},{row.ValueText},{score:0.#####}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{timeText},{valueText},{score:0.######}"));
         }
     }
 
-    private static void PrintBuckets(
-        TextWriter output, List<BucketResult> results, int from, bool json, MetricFunction function, string field, long spanMs)
+    private static void WriteJson(OfflineRunResult result, TextWriter output)
+    {
+        var records = new Dictionary<long, List<RecordDocument>>();
+        foreach (var record in result.Records)
+        {
+            if (!records.TryGetValue(record.Timestamp, out var list))
+            {
+                records[record.Timestamp] = list = [];
+            }
+
+            list.Add(record);
+        }
+
+        var buffer = new MemoryStream();
+        foreach (var bucket in result.Buckets)
+        {
+            if (records.TryGetValue(bucket.Timestamp, out var list))
+            {
+                list.Sort((a, b) => b.RecordScore.CompareTo(a.RecordScore));
+                bucket.Records.AddRange(list);
+            }
+
+            buffer.SetLength(0);
+            using (var w = new Utf8JsonWriter(buffer, JsonOptions))
+            {
+                bucket.WriteTo(w, human: false);
+            }
+
+            output.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        }
+    }
+
+    private static void WriteTable(OfflineRunResult result, TextWriter output)
     {
         var inv = CultureInfo.InvariantCulture;
-        if (!json && from == 0)
+        var anomalies = new List<RecordDocument>(result.Records);
+        anomalies.Sort((a, b) => a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : b.RecordScore.CompareTo(a.RecordScore));
+        output.WriteLine("timestamp             record_score  probability  function          entity                actual        typical");
+        foreach (var r in anomalies)
         {
-            output.WriteLine("timestamp                 anomaly_score  probability      actual        typical");
+            var time = DateTimeOffset.FromUnixTimeMilliseconds(r.Timestamp).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", inv);
+            var entity = string.Join("/", new[] { r.PartitionFieldValue, r.ByFieldValue, r.OverFieldValue }.Where(v => !string.IsNullOrEmpty(v)));
+            var actual = r.Actual is { Count: > 0 } a ? a[0].ToString("G6", inv) : "";
+            var typical = r.Typical is { Count: > 0 } t ? t[0].ToString("G6", inv) : "";
+            output.WriteLine(string.Create(inv,
+                $"{time,-21} {r.RecordScore,12:F2}  {r.Probability,11:E2}  {r.Function,-16}  {entity,-20}  {actual,12}  {typical,12}"));
         }
 
-        for (var i = from; i < results.Count; i++)
-        {
-            var b = results[i];
-            if (json)
-            {
-                output.WriteLine(ToJson(b, function, field, spanMs));
-            }
-            else if (b.AnomalyScore > 0)
-            {
-                var time = DateTimeOffset.FromUnixTimeMilliseconds(b.BucketStartMs).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", inv);
-                output.WriteLine(string.Create(inv,
-                    $"{time,-25} {b.AnomalyScore,13:F2}  {b.Series.Probability,11:E3}  {b.Series.Actual,12:G6}  {b.Series.Typical,12:G6}"));
-            }
-        }
+        output.WriteLine(string.Create(inv, $"{anomalies.Count} anomaly records in {result.Buckets.Count} buckets"));
     }
 
-    private static string ToJson(BucketResult b, MetricFunction function, string field, long spanMs)
+    /// <summary>Picks the first known format that parses the first data row's time.</summary>
+    private static string GuessTimeFormat(string path, string timeField)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using var reader = new StreamReader(path);
+        var header = SplitCsv(reader.ReadLine() ?? throw new InvalidDataException("the file is empty"));
+        var column = header.IndexOf(timeField);
+        if (column < 0)
         {
-            w.WriteStartObject();
-            w.WriteNumber("timestamp", b.BucketStartMs);
-            w.WriteNumber("bucket_span", spanMs / 1000);
-            w.WriteNumber("anomaly_score", b.AnomalyScore);
-            w.WriteNumber("initial_anomaly_score", b.AnomalyScore);
-            w.WriteNumber("event_count", b.RecordCount);
-            w.WriteBoolean("is_interim", false);
-            w.WriteStartArray("records");
-            if (b.Series.Scored && b.AnomalyScore > 0)
-            {
-                w.WriteStartObject();
-                w.WriteString("function", function.Name);
-                if (function.NeedsField)
-                {
-                    w.WriteString("field_name", field);
-                }
-
-                w.WriteNumber("probability", b.Series.Probability);
-                w.WriteNumber("record_score", b.AnomalyScore);
-                w.WriteNumber("initial_record_score", b.AnomalyScore);
-                w.WriteNumber("multi_bucket_impact", b.Series.MultiBucketImpact);
-                w.WriteStartArray("actual");
-                w.WriteNumberValue(b.Series.Actual);
-                w.WriteEndArray();
-                w.WriteStartArray("typical");
-                w.WriteNumberValue(b.Series.Typical);
-                w.WriteEndArray();
-                w.WriteStartObject("anomaly_score_explanation");
-                if (b.Series.AnomalyType != AnomalyType.None)
-                {
-                    w.WriteString("anomaly_type", b.Series.AnomalyType == AnomalyType.Spike ? "spike" : "dip");
-                }
-
-                w.WriteNumber("lower_confidence_bound", b.Series.LowerBound);
-                w.WriteNumber("typical_value", b.Series.Typical);
-                w.WriteNumber("upper_confidence_bound", b.Series.UpperBound);
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
+            throw new InvalidDataException($"the time field [{timeField}] is not in the CSV header");
         }
 
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        var row = reader.ReadLine();
+        var cells = row is null ? [] : SplitCsv(row);
+        if (column >= cells.Count)
+        {
+            return "epoch_ms";
+        }
+
+        var text = Encoding.UTF8.GetBytes(cells[column]);
+        foreach (var candidate in AutoTimeFormats)
+        {
+            if (candidate == "epoch" && text.Length > 10 && !text.AsSpan().Contains((byte)'.'))
+            {
+                continue;
+            }
+
+            if (TimeFormat.Create(candidate).TryParse(text, out _))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidDataException($"cannot guess the time format of [{cells[column]}]; pass --time-format");
     }
+
+    /// <summary>Splits one CSV line (double quotes may enclose a cell; "" is an escaped quote).</summary>
+    private static List<string> SplitCsv(string line)
+    {
+        var cells = new List<string>();
+        var cell = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                {
+                    cell.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    cell.Append(c);
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                cells.Add(cell.ToString());
+                cell.Clear();
+            }
+            else
+            {
+                cell.Append(c);
+            }
+        }
+
+        cells.Add(cell.ToString().TrimEnd('\r'));
+        return cells;
+    }
+
+    private static string Innermost(ElasticsearchException e) => e.RootCause.Reason;
 }

@@ -49,6 +49,7 @@ internal static class EvalNabCommand
             if (overrides.Length > 0)
             {
                 configure = options => ApplyOverrides(options, overrides);
+                NabRunner.ThroughJob = false;
             }
 
             var corpus = NabRunner.Run(dataDir.FullName, labelsFile.FullName, (name, i, total) =>

@@ -143,8 +143,12 @@ public static class NabRunner
         return scores;
     }
 
-    /// <summary>Routes <see cref="Run"/> through <see cref="ScoreRowsThroughJob"/> (experiment switch).</summary>
-    public static bool ThroughJob { get; set; }
+    /// <summary>
+    /// When true (the default), <see cref="Run"/> scores files through the server's job engine
+    /// (<see cref="ScoreRowsThroughJob"/>); model-option experiments (a <c>configure</c> function) always use the
+    /// single-series path, which gives the same scores for the fixed configuration.
+    /// </summary>
+    public static bool ThroughJob { get; set; } = true;
 
     /// <summary>
     /// Diagnostic switch: when true, rows get min(1, −log10(p)/10) of the bucket probability instead of
@@ -184,7 +188,7 @@ public static class NabRunner
             progress?.Invoke(names[i], i, names.Count);
             var (times, values) = NabCorpus.ReadDataFile(Path.Combine(dataDirectory, names[i]));
             var summary = "";
-            var scores = ThroughJob ? ScoreRowsThroughJob(times, values) : ScoreRows(times, values, configure, out summary);
+            var scores = ThroughJob && configure is null ? ScoreRowsThroughJob(times, values) : ScoreRows(times, values, configure, out summary);
             files.Add(new NabFile(names[i], times, scores, labels[names[i]]) { ModelSummary = summary });
         }
 
