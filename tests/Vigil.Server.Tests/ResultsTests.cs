@@ -158,6 +158,16 @@ public sealed class ResultsTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.Equal(HttpStatusCode.BadRequest, span.Status);
         Assert.Equal("Param [bucket_span] must be greater or equal to the max bucket_span [1h]", span.ErrorReason);
 
+        var badSort = await Server.GetAsync("/_ml/anomaly_detectors/results-validate/results/records?sort=bad'field");
+        Assert.Equal(HttpStatusCode.BadRequest, badSort.Status);
+        Assert.Equal("No mapping found for [bad'field] in order to sort on", badSort.ErrorReason);
+
+        foreach (var body in new[] { "{", "[]", "\"x\"", "{\"page\":", "nul" })
+        {
+            var malformed = await Server.PostAsync("/_ml/anomaly_detectors/results-validate/results/buckets", body);
+            Assert.Equal(HttpStatusCode.BadRequest, malformed.Status);
+        }
+
         var empty = (await Server.GetAsync("/_ml/anomaly_detectors/results-validate/results/buckets")).Json!;
         Assert.Equal(0, (int)empty["count"]!);
     }

@@ -77,6 +77,13 @@ internal sealed class JobGrain(
                     state ?? [],
                     time);
             }
+            catch (NotSupportedException e)
+            {
+                // The configuration is valid but asks for analysis this engine does not do yet: refuse to open.
+                _state = JobState.Closed;
+                await documents.DeleteAsync(JobId, JobDocumentKinds.Task).ConfigureAwait(true);
+                return Error(ElasticsearchException.StatusError($"Cannot open job [{JobId}]: {e.Message}"));
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Job {JobId} failed to open", JobId);

@@ -59,7 +59,7 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
         }
 
         var job = await jobs.GetJobAsync(jobId).ConfigureAwait(false);
-        var sort = p.GetValueOrDefault("sort") ?? "timestamp";
+        var sort = SortField(p, "timestamp");
         var query = new ResultQuery
         {
             JobIds = [job.JobId],
@@ -111,7 +111,7 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
         var jobId = request.Route("job_id");
         var p = await ParametersAsync(request, RecordsParser, RecordFields).ConfigureAwait(false);
         var job = await jobs.GetJobAsync(jobId).ConfigureAwait(false);
-        var sort = p.GetValueOrDefault("sort") ?? "record_score";
+        var sort = SortField(p, "record_score");
         var page = await results.QueryAsync(new ResultQuery
         {
             JobIds = [job.JobId],
@@ -133,7 +133,7 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
         var jobId = request.Route("job_id");
         var p = await ParametersAsync(request, InfluencersParser, InfluencerFields).ConfigureAwait(false);
         var job = await jobs.GetJobAsync(jobId).ConfigureAwait(false);
-        var sort = p.GetValueOrDefault("sort") ?? "influencer_score";
+        var sort = SortField(p, "influencer_score");
         var page = await results.QueryAsync(new ResultQuery
         {
             JobIds = [job.JobId],
@@ -367,6 +367,21 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
         }
 
         return values;
+    }
+
+    /// <summary>The sort field, refused (400) unless it can name a result field.</summary>
+    private static string SortField(Dictionary<string, string> p, string fallback)
+    {
+        var sort = p.GetValueOrDefault("sort") ?? fallback;
+        foreach (var c in sort)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
+            {
+                throw ElasticsearchException.IllegalArgument($"No mapping found for [{sort}] in order to sort on");
+            }
+        }
+
+        return sort;
     }
 
     private long? Date(Dictionary<string, string> p, string name) =>
