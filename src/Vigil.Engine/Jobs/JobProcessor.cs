@@ -69,8 +69,8 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
     /// <summary>Bytes the models of the job hold.</summary>
     public long ModelBytes => _pipeline.ModelBytes;
 
-    /// <summary>Largest <see cref="ModelBytes"/> seen since the job was created.</summary>
-    public long PeakModelBytes => _peakModelBytes = Math.Max(_peakModelBytes, _pipeline.ModelBytes);
+    /// <summary>Largest <see cref="ModelBytes"/> seen since the job was created (sampled after each bucket).</summary>
+    public long PeakModelBytes => Math.Max(_peakModelBytes, _pipeline.ModelBytes);
 
     /// <summary>Distinct by, over and partition field values modelled.</summary>
     public (int By, int Over, int Partition) FieldCounts => (_pipeline.ByFieldCount, _pipeline.OverFieldCount, _pipeline.PartitionFieldCount);
@@ -324,7 +324,7 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
         }
 
         _lastFinalizedBucketEndMs = end;
-        _ = PeakModelBytes;
+        _peakModelBytes = PeakModelBytes;
     }
 
     private long BucketStart(long timeMs) => timeMs - (((timeMs % _bucketSpanMs) + _bucketSpanMs) % _bucketSpanMs);

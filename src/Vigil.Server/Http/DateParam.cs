@@ -9,6 +9,13 @@ namespace Vigil.Server.Http;
 /// reset also take <c>now</c>.</remarks>
 public static class DateParam
 {
+    /// <summary>The forms of <c>strict_date_optional_time</c> accepted.</summary>
+    private static readonly string[] IsoFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HHK",
+        "yyyy-MM-dd", "yyyy-MM", "yyyy",
+    ];
+
     /// <summary>Parses a date parameter to epoch milliseconds.</summary>
     /// <exception cref="ElasticsearchException">400 <c>parse_exception</c> as Elasticsearch words it.</exception>
     public static long Parse(string name, string value, TimeProvider time, bool allowNow = false)
@@ -57,12 +64,7 @@ public static class DateParam
             return true;
         }
 
-        string[] formats =
-        [
-            "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HHK",
-            "yyyy-MM-dd", "yyyy-MM", "yyyy",
-        ];
-        if (DateTimeOffset.TryParseExact(value, formats, CultureInfo.InvariantCulture,
+        if (DateTimeOffset.TryParseExact(value, IsoFormats, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
         {
             ms = parsed.ToUnixTimeMilliseconds();
