@@ -128,6 +128,9 @@ public sealed class ResultsTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.NotEmpty(records);
         Assert.Equal("AAL", (string?)records[0]!["by_field_value"]);
 
+        var human = (await Server.GetAsync($"/_ml/anomaly_detectors/{job}/results/buckets?size=1&human")).Json!;
+        Assert.Equal("2014-06-23T00:00:00.000Z", (string?)human["buckets"]![0]!["timestamp_string"]);
+
         var scored = (await Server.GetAsync($"/_ml/anomaly_detectors/{job}/results/buckets?anomaly_score=50")).Json!;
         Assert.Contains(scored["buckets"]!.AsArray(), b => (long)b!["timestamp"]! == anomalyTime);
         Assert.All(scored["buckets"]!.AsArray(), b => Assert.True((double)b!["anomaly_score"]! >= 50));

@@ -103,7 +103,7 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
             throw ElasticsearchException.ResourceNotFound($"No known bucket with id [{timestamp}]");
         }
 
-        return Page("buckets", page.Total, buckets);
+        return Page("buckets", page.Total, buckets, request.Human);
     }
 
     private async Task<EsResponse> RecordsAsync(EsRequest request)
@@ -125,7 +125,7 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
             From = Int(p, "from") ?? 0,
             Size = Int(p, "size") ?? 100,
         }).ConfigureAwait(false);
-        return Page("records", page.Total, Parse(page.Rows));
+        return Page("records", page.Total, Parse(page.Rows), request.Human);
     }
 
     private async Task<EsResponse> InfluencersAsync(EsRequest request)
@@ -147,7 +147,7 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
             From = Int(p, "from") ?? 0,
             Size = Int(p, "size") ?? 100,
         }).ConfigureAwait(false);
-        return Page("influencers", page.Total, Parse(page.Rows));
+        return Page("influencers", page.Total, Parse(page.Rows), request.Human);
     }
 
     /// <summary>
@@ -275,7 +275,7 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
             });
         }
 
-        var response = Page("overall_buckets", overall.Count, overall);
+        var response = Page("overall_buckets", overall.Count, overall, request.Human);
         return warning is null ? response : response.WithDeprecationWarning(warning);
     }
 
@@ -301,6 +301,43 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
         return copy;
     }
 
+    /// <summary>With <c>?human</c>, every <c>timestamp</c> gets a <c>timestamp_string</c> twin written before it.</summary>
+    private static JsonNode Humanize(JsonNode node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                {
+                    var copy = new JsonObject();
+                    foreach (var (key, value) in obj)
+                    {
+                        if (key == "timestamp" && value is JsonValue v && v.TryGetValue<long>(out var ms))
+                        {
+                            copy["timestamp_string"] = Vigil.Engine.DataCounts.DataCountsSnapshot.FormatIso(ms);
+                        }
+
+                        copy[key] = value is null ? null : Humanize(value);
+                    }
+
+                    return copy;
+                }
+
+            case JsonArray array:
+                {
+                    var copy = new JsonArray();
+                    foreach (var item in array)
+                    {
+                        copy.Add(item is null ? null : Humanize(item));
+                    }
+
+                    return copy;
+                }
+
+            default:
+                return node.DeepClone();
+        }
+    }
+
     private static List<JsonNode> Parse(IReadOnlyList<ResultRow> rows)
     {
         var nodes = new List<JsonNode>(rows.Count);
@@ -312,14 +349,14 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
         return nodes;
     }
 
-    private static EsResponse Page(string name, long total, IReadOnlyList<JsonNode> items) => EsResponse.Json(w =>
+    private static EsResponse Page(string name, long total, IReadOnlyList<JsonNode> items, bool human = false) => EsResponse.Json(w =>
     {
         w.WriteStartObject();
         w.WriteNumber("count", total);
         w.WriteStartArray(name);
         foreach (var item in items)
         {
-            item.WriteTo(w);
+            (human ? Humanize(item) : item).WriteTo(w);
         }
 
         w.WriteEndArray();
