@@ -101,6 +101,78 @@ public sealed class ResultsTests(ServerFixture fixture) : IClassFixture<ServerFi
         }
     }
 
+    /// <summary>Posts generated records (hourly buckets, 10 days) to a new job and closes it.</summary>
+    private async Task<string> RunJobAsync(string id, string analysisConfig, Func<long, Random, IEnumerable<string>> recordsAt)
+    {
+        await Jobs.CreateOpenAsync(Server, id, "{\"analysis_config\":" + analysisConfig + ",\"data_description\":{\"time_field\":\"time\",\"time_format\":\"epoch\"}}");
+        var random = new Random(99);
+        var sb = new StringBuilder();
+        for (var t = Start; t < Start + (10 * 86400L); t += 600)
+        {
+            foreach (var record in recordsAt(t, random))
+            {
+                sb.Append("{\"time\":").Append(t).Append(',').Append(record).Append("}\n");
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Accepted, (await Jobs.PostDataAsync(Server, id, sb.ToString())).Status);
+        await Server.PostAsync($"/_ml/anomaly_detectors/{id}/_close");
+        return id;
+    }
+
+    [Fact]
+    public async Task Count_partitioned_by_host_finds_the_host_whose_event_rate_jumps()
+    {
+        var anomalyStart = Start + (((8 * 24) + 3) * 3600L);
+        var job = await RunJobAsync("results-count-partition",
+            """{"bucket_span":"1h","detectors":[{"function":"high_count","partition_field_name":"host"}],"influencers":["host"]}""",
+            (t, random) =>
+            {
+                var hosts = new List<string>();
+                foreach (var host in new[] { "web-1", "web-2", "db-1" })
+                {
+                    var n = 2 + random.Next(3) + (host == "web-2" && t >= anomalyStart && t < anomalyStart + 3600 ? 40 : 0);
+                    for (var i = 0; i < n; i++)
+                    {
+                        hosts.Add("\"host\":\"" + host + "\"");
+                    }
+                }
+
+                return hosts;
+            });
+
+        var top = (await Server.GetAsync($"/_ml/anomaly_detectors/{job}/results/records?size=1")).Json!["records"]![0]!;
+        Assert.Equal("web-2", (string?)top["partition_field_value"]);
+        Assert.Equal("high_count", (string?)top["function"]);
+        Assert.Equal(anomalyStart * 1000, (long)top["timestamp"]!);
+        Assert.True((double)top["actual"]![0]! > 100);
+    }
+
+    [Fact]
+    public async Task Population_analysis_finds_the_client_unlike_the_others()
+    {
+        var anomalyStart = Start + (((7 * 24) + 10) * 3600L);
+        var job = await RunJobAsync("results-population",
+            """{"bucket_span":"1h","detectors":[{"function":"high_sum","field_name":"bytes","over_field_name":"client"}]}""",
+            (t, random) =>
+            {
+                var records = new List<string>();
+                for (var c = 0; c < 20; c++)
+                {
+                    var bytes = 1000 + random.Next(200) + (c == 13 && t >= anomalyStart && t < anomalyStart + 3600 ? 50_000 : 0);
+                    records.Add(string.Create(CultureInfo.InvariantCulture, $"\"client\":\"c{c}\",\"bytes\":{bytes}"));
+                }
+
+                return records;
+            });
+
+        var top = (await Server.GetAsync($"/_ml/anomaly_detectors/{job}/results/records?size=1")).Json!["records"]![0]!;
+        Assert.Equal("c13", (string?)top["over_field_value"]);
+        Assert.Equal("client", (string?)top["over_field_name"]);
+        Assert.Equal(anomalyStart * 1000, (long)top["timestamp"]!);
+        Assert.NotEmpty(top["causes"]!.AsArray());
+    }
+
     [Fact]
     public async Task Buckets_support_ranges_paging_sorting_single_timestamp_and_expand()
     {
