@@ -174,6 +174,34 @@ public sealed class ResultsTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task Rare_finds_a_value_never_seen_before()
+    {
+        var anomalyAt = Start + (((8 * 24) + 7) * 3600L);
+        var job = await RunJobAsync("results-rare",
+            """{"bucket_span":"1h","detectors":[{"function":"rare","by_field_name":"status"}]}""",
+            (t, random) =>
+            {
+                var records = new List<string> { "\"status\":\"200\"", "\"status\":\"200\"", "\"status\":\"304\"" };
+                if (random.Next(6) == 0)
+                {
+                    records.Add("\"status\":\"404\"");
+                }
+
+                if (t == anomalyAt)
+                {
+                    records.Add("\"status\":\"503\"");
+                }
+
+                return records;
+            });
+
+        var top = (await Server.GetAsync($"/_ml/anomaly_detectors/{job}/results/records?size=1")).Json!["records"]![0]!;
+        Assert.Equal("503", (string?)top["by_field_value"]);
+        Assert.Equal("rare", (string?)top["function"]);
+        Assert.Equal(anomalyAt * 1000, (long)top["timestamp"]!);
+    }
+
+    [Fact]
     public async Task Buckets_support_ranges_paging_sorting_single_timestamp_and_expand()
     {
         var job = await AnomalousJobAsync("results-buckets");
