@@ -44,6 +44,7 @@ internal sealed class JobGrain(
     private bool _failedOnInput;
     private long? _openTimeMs;
     private Guid _upload;
+    private long _persistedStateVersion = -1;
     private bool _uploadHoldsGate;
 
     private string JobId => this.GetPrimaryKeyString();
@@ -182,7 +183,7 @@ internal sealed class JobGrain(
             _state = JobState.Closing;
             if (persist)
             {
-                await PersistAsync().ConfigureAwait(true);
+                await PersistAsync(force: true).ConfigureAwait(true);
             }
 
             await documents.DeleteAsync(JobId, JobDocumentKinds.Task).ConfigureAwait(true);
@@ -428,25 +429,38 @@ internal sealed class JobGrain(
         _failure = null;
         _failedOnInput = false;
         _openTimeMs = null;
+        _persistedStateVersion = -1;
         registry.Remove(JobId);
         DeactivateOnIdle();
     }
 
-    private async Task PersistAsync()
+    /// <summary>
+    /// Writes what an acknowledged request changed: results, data counts, statistics, and the model state when it
+    /// changed (buckets finalized, skipped or reset) — saving the models on every upload into an open bucket would
+    /// cost a full model write per request for nothing.
+    /// </summary>
+    private async Task PersistAsync(bool force = false)
     {
         var processor = _processor!;
         var rows = ResultRows.From(JobId, processor.DrainResults(), out var hasFinal);
         await results.WriteAsync(JobId, rows, replaceInterim: hasFinal || rows.Count > 0).ConfigureAwait(true);
         var counts = Serialize(w => processor.Counts.Totals.WriteTo(w, JobId, human: false));
-        var state = processor.SaveState();
         var timing = Serialize(w => processor.Timing.WriteTo(w, JobId));
         var size = Serialize(w => SizeStats(processor).WriteTo(w, JobId));
-        await documents.PutManyAsync(JobId, [
+        var documentsToWrite = new List<KeyValuePair<string, ReadOnlyMemory<byte>>>
+        {
             new(JobDocumentKinds.DataCounts, counts),
-            new(JobDocumentKinds.ModelState, state),
             new(JobDocumentKinds.TimingStats, timing),
             new(JobDocumentKinds.ModelSizeStats, size),
-        ]).ConfigureAwait(true);
+        };
+        var version = processor.StateVersion;
+        if (force || version != _persistedStateVersion)
+        {
+            documentsToWrite.Add(new(JobDocumentKinds.ModelState, processor.SaveState()));
+        }
+
+        await documents.PutManyAsync(JobId, documentsToWrite).ConfigureAwait(true);
+        _persistedStateVersion = version;
     }
 
     private ModelSizeStats SizeStats(JobProcessor processor)

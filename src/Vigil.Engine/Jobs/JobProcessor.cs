@@ -27,7 +27,7 @@ namespace Vigil.Engine.Jobs;
 public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
 {
     private const uint StateMagic = 0x4C474956; // "VIGL"
-    private const int StateVersion = 2;
+    private const int StateFormatVersion = 2;
 
     private readonly JobProcessorSpec _spec;
     private readonly TimeFormat _timeFormat;
@@ -75,6 +75,13 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
     /// <summary>Distinct by, over and partition field values modelled.</summary>
     public (int By, int Over, int Partition) FieldCounts => (_pipeline.ByFieldCount, _pipeline.OverFieldCount, _pipeline.PartitionFieldCount);
 
+    /// <summary>
+    /// Grows whenever the persistable state changes: the bucket clock moves or buckets are finalized, skipped or
+    /// reset. Records gathered into a bucket that is still open are not part of the saved state (as in
+    /// Elasticsearch, the first partial bucket after a restore is incomplete), so they do not count.
+    /// </summary>
+    public long StateVersion { get; private set; }
+
     /// <summary>Whether an upload is in progress.</summary>
     public bool InUpload => _uploadFormat is not null;
 
@@ -87,6 +94,7 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
         if (resetStartMs is { } resetStart)
         {
             _pipeline.ResetBuckets(resetStart, resetEndMs ?? resetStart + 1000);
+            StateVersion++;
         }
 
         Counts.BeginUpload();
@@ -161,6 +169,7 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
         {
             finalizedEnd = BucketStart(timeMs);
             _lastFinalizedBucketEndMs = finalizedEnd;
+            StateVersion++;
         }
 
         if (timeMs < finalizedEnd)
@@ -187,6 +196,7 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
             {
                 _lastFinalizedBucketEndMs = target;
                 _pipeline.SkipTo(target);
+                StateVersion++;
             }
         }
 
@@ -235,7 +245,7 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
         var buffer = new ArrayBufferWriter<byte>();
         var header = buffer.GetSpan(12);
         BinaryPrimitives.WriteUInt32LittleEndian(header, StateMagic);
-        BinaryPrimitives.WriteInt32LittleEndian(header[4..], StateVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], StateFormatVersion);
         buffer.Advance(12);
         var jsonStart = buffer.WrittenCount;
         using (var w = new Utf8JsonWriter(buffer))
@@ -275,7 +285,7 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
         }
 
         var version = BinaryPrimitives.ReadInt32LittleEndian(state[4..]);
-        if (version != StateVersion)
+        if (version != StateFormatVersion)
         {
             throw new InvalidDataException($"Unsupported job state version {version}.");
         }
@@ -323,7 +333,12 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
             end += _bucketSpanMs;
         }
 
-        _lastFinalizedBucketEndMs = end;
+        if (_lastFinalizedBucketEndMs != end)
+        {
+            _lastFinalizedBucketEndMs = end;
+            StateVersion++;
+        }
+
         _peakModelBytes = PeakModelBytes;
     }
 
