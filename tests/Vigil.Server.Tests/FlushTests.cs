@@ -49,6 +49,8 @@ public sealed class FlushTests(ServerFixture fixture) : IClassFixture<ServerFixt
         await Server.PostAsync($"/_ml/anomaly_detectors/{job}/_close");
         var closed = (await Server.GetAsync($"/_ml/anomaly_detectors/{job}/_stats")).Json!["jobs"]![0]!;
         Assert.Equal(1, (long)closed["timing_stats"]!["bucket_count"]!);
+        Assert.True((long)closed["model_size_stats"]!["model_bytes"]! > 0); // jobs_get_stats.yml: after data and close
+        Assert.Equal(1, (long)closed["model_size_stats"]!["total_by_field_count"]!);
     }
 
     [Fact]

@@ -33,6 +33,7 @@ public sealed class LifecycleTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal("", (string?)stats["assignment_explanation"]);
         Assert.Equal(0, (long)stats["timing_stats"]!["bucket_count"]!);
         Assert.Null(stats["timing_stats"]!["minimum_bucket_processing_time_ms"]);
+        Assert.Equal(0, (long)stats["model_size_stats"]!["model_bytes"]!); // jobs_get_stats.yml: an opened job never fed
         Assert.Null((await Server.GetAsync("/_ml/anomaly_detectors/open-job")).Json!["jobs"]![0]!["finished_time"]);
 
         var memory = (await Server.GetAsync("/_ml/memory/_stats")).Json!["nodes"]!.AsObject().Single().Value!["mem"]!["ml"]!;

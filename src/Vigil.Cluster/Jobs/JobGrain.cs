@@ -463,11 +463,22 @@ internal sealed class JobGrain(
         _persistedStateVersion = version;
     }
 
+    /// <summary>
+    /// The job's model size statistics. Until the job has analysed a record they are Elasticsearch's defaults
+    /// (model_bytes 0): the analytics process reports its first statistics only once it has data.
+    /// </summary>
     private ModelSizeStats SizeStats(JobProcessor processor)
     {
+        var limit = (_config?.ModelMemoryLimitMb ?? 0) * 1024 * 1024;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (processor.Counts.Totals.ProcessedRecordCount == 0)
+        {
+            return new ModelSizeStats(0, 0, limit, 0, 0, 0, now, null);
+        }
+
         var (by, over, partition) = processor.FieldCounts;
-        return new ModelSizeStats(processor.ModelBytes, processor.PeakModelBytes, (_config?.ModelMemoryLimitMb ?? 0) * 1024 * 1024,
-            by, over, partition, time.GetUtcNow().ToUnixTimeMilliseconds(), processor.Counts.Totals.LatestRecordTimestamp);
+        return new ModelSizeStats(processor.ModelBytes, processor.PeakModelBytes, limit, by, over, partition, now,
+            processor.Counts.Totals.LatestRecordTimestamp);
     }
 
     private Task WriteTaskAsync()
