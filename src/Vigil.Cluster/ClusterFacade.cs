@@ -19,7 +19,12 @@ internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions optio
 
     public Task<MlMemoryUsage> GetMlMemoryUsageAsync() => Task.FromResult(registry.Usage());
 
-    public async Task OpenJobAsync(string jobId) => Throw(await Job(jobId).OpenAsync().ConfigureAwait(false));
+    public async Task<bool> OpenJobAsync(string jobId)
+    {
+        var job = Job(jobId);
+        Throw(await job.OpenAsync().ConfigureAwait(false));
+        return (await job.GetStatusAsync().ConfigureAwait(false)).NodeId is not null;
+    }
 
     public async Task CloseJobAsync(string jobId, bool force) => Throw(await Job(jobId).CloseAsync(force).ConfigureAwait(false));
 
@@ -117,7 +122,10 @@ internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions optio
     {
         if (error is not null)
         {
-            throw new ElasticsearchException(error.Type, error.Reason, error.Status);
+            throw ToException(error);
         }
     }
+
+    private static ElasticsearchException ToException(GrainError error) =>
+        new(error.Type, error.Reason, error.Status, error.Cause is null ? null : ToException(error.Cause));
 }

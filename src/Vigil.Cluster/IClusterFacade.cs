@@ -13,8 +13,8 @@ public interface IClusterFacade
     /// <summary>ML native memory set aside on the local node.</summary>
     Task<MlMemoryUsage> GetMlMemoryUsageAsync();
 
-    /// <summary>Opens a job.</summary>
-    Task OpenJobAsync(string jobId);
+    /// <summary>Opens a job; false when it was opened lazily and waits, unassigned, for room on a node.</summary>
+    Task<bool> OpenJobAsync(string jobId);
 
     /// <summary>Closes a job (no-op when closed).</summary>
     Task CloseJobAsync(string jobId, bool force);

@@ -22,6 +22,7 @@ public static class VigilServer
         ["--cluster-name"] = "cluster_name",
         ["--silo-port"] = "silo_port",
         ["--gateway-port"] = "gateway_port",
+        ["--ml-max-machine-memory-percent"] = "ml_max_machine_memory_percent",
     };
 
     /// <summary>
@@ -55,6 +56,7 @@ public static class VigilServer
             ClusterName = configuration["cluster_name"] ?? "vigil",
             SiloPort = ReadPort(configuration, "silo_port", 11111),
             GatewayPort = ReadPort(configuration, "gateway_port", 30000),
+            MaxMachineMemoryPercent = ReadPercent(configuration, "ml_max_machine_memory_percent", 30),
         };
         builder.AddVigilCluster(node);
 
@@ -89,6 +91,20 @@ public static class VigilServer
     /// <summary>The addresses Kestrel actually listens on (useful when a port of 0 was asked for).</summary>
     public static IReadOnlyCollection<string> Addresses(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+
+    private static int ReadPercent(IConfiguration configuration, string key, int fallback)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return fallback;
+        }
+
+        var value = int.Parse(raw, NumberStyles.None, CultureInfo.InvariantCulture);
+        return value is >= 5 and <= 200
+            ? value
+            : throw new ArgumentOutOfRangeException(key, value, $"[{key}] must be between 5 and 200");
+    }
 
     private static int ReadPort(IConfiguration configuration, string key, int fallback)
     {

@@ -175,6 +175,32 @@ public sealed class LifecycleTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task A_job_too_big_for_the_node_is_refused_unless_it_may_open_lazily()
+    {
+        const string big = """{"analysis_config":{"detectors":[{"function":"count"}]},"analysis_limits":{"model_memory_limit":"3000g"},"data_description":{}""";
+        await Jobs.CreateAsync(Server, "too-big-job", big + "}");
+        var refused = await Server.PostAsync("/_ml/anomaly_detectors/too-big-job/_open");
+        Assert.Equal((HttpStatusCode)429, refused.Status);
+        Assert.Equal("status_exception", refused.ErrorType);
+        Assert.Equal("Could not open job because no ML nodes with sufficient capacity were found", refused.ErrorReason);
+        Assert.Equal("illegal_state_exception", (string?)refused.Json!["error"]!["caused_by"]!["type"]);
+        Assert.Equal("closed", (string?)(await StatsAsync("too-big-job"))["state"]);
+
+        // jobs_crud.yml: with allow_lazy_open the job opens unassigned and stays opening.
+        var created = await Server.PutAsync("/_ml/anomaly_detectors/lazy-job", big + ",\"allow_lazy_open\":true}");
+        Assert.Equal("3072000mb", (string?)created.Json!["analysis_limits"]!["model_memory_limit"]);
+        var open = await Server.PostAsync("/_ml/anomaly_detectors/lazy-job/_open");
+        Assert.True((bool)open.Json!["opened"]!);
+        Assert.Equal("", (string?)open.Json!["node"]);
+        var stats = await StatsAsync("lazy-job");
+        Assert.Equal("opening", (string?)stats["state"]);
+        Assert.Null(stats["node"]);
+        Assert.Contains("insufficient available memory", (string?)stats["assignment_explanation"], StringComparison.Ordinal);
+        Assert.True((bool)(await Server.PostAsync("/_ml/anomaly_detectors/lazy-job/_close")).Json!["closed"]!);
+        Assert.Equal("closed", (string?)(await StatsAsync("lazy-job"))["state"]);
+    }
+
+    [Fact]
     public async Task Stats_for_a_never_fed_job_and_for_expressions()
     {
         await Jobs.CreateAsync(Server, "statsexpr-b");

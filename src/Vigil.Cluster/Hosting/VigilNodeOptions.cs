@@ -18,6 +18,13 @@ public sealed class VigilNodeOptions
     /// <summary>Orleans client gateway port. Default 30000.</summary>
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>
+    /// Share of machine memory anomaly-detection models may use on this node, in percent: Elasticsearch's
+    /// <c>xpack.ml.max_machine_memory_percent</c> (default 30, allowed 5 to 200). Jobs that do not fit are refused
+    /// (or wait in <c>opening</c> with <c>allow_lazy_open</c>).
+    /// </summary>
+    public int MaxMachineMemoryPercent { get; set; } = 30;
+
     /// <summary>The node's persistent id, read from (or written to) <c>node_id</c> in the data directory.</summary>
     public string NodeId { get; set; } = "";
 

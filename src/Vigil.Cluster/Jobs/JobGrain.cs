@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Vigil.Cluster.Hosting;
+using Vigil.Cluster.Nodes;
 using Vigil.Engine.Configuration;
 using Vigil.Engine.DataCounts;
 using Vigil.Engine.Errors;
@@ -66,6 +67,25 @@ internal sealed class JobGrain(
             }
 
             _config = JobConfigParser.ParseStored(raw);
+            if (Capacity(_config) is { } shortage)
+            {
+                if (!_config.AllowLazyOpen)
+                {
+                    return Error(new ElasticsearchException("status_exception",
+                        "Could not open job because no ML nodes with sufficient capacity were found", 429,
+                        new ElasticsearchException("illegal_state_exception",
+                            $"Could not open job because no suitable nodes were found, allocation explanation [{shortage}]", 500)));
+                }
+
+                // allow_lazy_open: the task exists but waits, unassigned, in `opening` (Elasticsearch keeps it there
+                // until a node has room; Vigil does not re-try the assignment yet).
+                _state = JobState.Opening;
+                _failure = shortage;
+                await WriteTaskAsync().ConfigureAwait(true);
+                DelayDeactivation(TimeSpan.FromDays(3650));
+                return null;
+            }
+
             _state = JobState.Opening;
             await WriteTaskAsync().ConfigureAwait(true);
             try
@@ -106,6 +126,23 @@ internal sealed class JobGrain(
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Why the job does not fit on this node (null when it does): its model memory limit plus the per-job overhead,
+    /// and the native code overhead for the first job, against the node's ML memory not yet taken by open jobs.
+    /// </summary>
+    private string? Capacity(JobConfig config)
+    {
+        var facts = NodeFacts.Read(node);
+        var usage = registry.Usage();
+        var required = (config.ModelMemoryLimitMb * 1024 * 1024) + LocalJobRegistry.JobOverheadBytes
+            + (usage.NativeCodeOverheadBytes == 0 ? LocalJobRegistry.NativeCodeOverheadBytes : 0);
+        var free = facts.MlMaxBytes - usage.AnomalyDetectorsBytes - usage.NativeCodeOverheadBytes;
+        return required <= free
+            ? null
+            : $"Not opening job [{JobId}] on node [{facts.Name}], because this node has insufficient available memory. "
+                + $"Available memory for ML [{facts.MlMaxBytes}], free memory [{free}], estimated memory required for this job [{required}].";
     }
 
     public async Task RecoverAsync()
@@ -342,7 +379,7 @@ internal sealed class JobGrain(
             return Task.FromResult(new JobRuntimeStatus
             {
                 State = _state,
-                NodeId = _state == JobState.Closed ? null : node.NodeId,
+                NodeId = _state is JobState.Closed or JobState.Opening ? null : node.NodeId,
                 AssignmentExplanation = _state == JobState.Closed ? null : _failure ?? "",
             });
         }
@@ -516,5 +553,6 @@ internal sealed class JobGrain(
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static GrainError Error(ElasticsearchException e) => new(e.Type, e.Reason, e.Status);
+    private static GrainError Error(ElasticsearchException e) =>
+        new(e.Type, e.Reason, e.Status, e.Cause is null ? null : Error(e.Cause));
 }

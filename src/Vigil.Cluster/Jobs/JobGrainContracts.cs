@@ -22,7 +22,11 @@ public enum JobState
 
 /// <summary>An Elasticsearch error carried across a grain call (exceptions are not shipped between grains).</summary>
 [GenerateSerializer, Immutable]
-public sealed record GrainError([property: Id(0)] string Type, [property: Id(1)] string Reason, [property: Id(2)] int Status);
+public sealed record GrainError(
+    [property: Id(0)] string Type,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] int Status,
+    [property: Id(3)] GrainError? Cause = null);
 
 /// <summary>The runtime status of a job: what job stats report besides configuration.</summary>
 [GenerateSerializer, Immutable]

@@ -21,7 +21,7 @@ public static class NodeFacts
         var gc = GC.GetGCMemoryInfo();
         var total = gc.TotalAvailableMemoryBytes > 0 ? gc.TotalAvailableMemoryBytes : 1L << 30;
         var heapMax = AppContext.GetData("GCHeapHardLimit") is ulong limit && limit > 0 ? (long)limit : total;
-        var mlMax = total * 30 / 100;
+        var mlMax = total * options.MaxMachineMemoryPercent / 100;
         return new NodeInfo
         {
             Id = options.NodeId,

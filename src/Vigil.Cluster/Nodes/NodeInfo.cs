@@ -22,8 +22,8 @@ public sealed record NodeInfo
     /// <summary>Largest managed heap the runtime allows, bytes (stands in for Elasticsearch's JVM heap).</summary>
     [Id(5)] public required long HeapMaxBytes { get; init; }
 
-    /// <summary>Memory the node sets aside for anomaly-detection models: 30% of machine memory, as
-    /// Elasticsearch's default <c>xpack.ml.max_machine_memory_percent</c>.</summary>
+    /// <summary>Memory the node sets aside for anomaly-detection models: <c>xpack.ml.max_machine_memory_percent</c>
+    /// (default 30%) of machine memory.</summary>
     [Id(6)] public required long MlMaxBytes { get; init; }
 
     /// <summary>Processors available to the process.</summary>

@@ -42,13 +42,13 @@ public sealed class JobLifecycleApi(JobsApi jobs, IClusterFacade cluster, TimePr
         CheckBodyJobId(parameters, jobId);
         _ = ParseTimeout(parameters);
         await jobs.GetJobAsync(jobId).ConfigureAwait(false);
-        await cluster.OpenJobAsync(jobId).ConfigureAwait(false);
+        var assigned = await cluster.OpenJobAsync(jobId).ConfigureAwait(false);
         var node = await cluster.GetLocalNodeAsync().ConfigureAwait(false);
         return EsResponse.Json(w =>
         {
             w.WriteStartObject();
             w.WriteBoolean("opened", true);
-            w.WriteString("node", node.Id);
+            w.WriteString("node", assigned ? node.Id : "");
             w.WriteEndObject();
         });
     }

@@ -53,6 +53,7 @@ public sealed class VigilTestServer : IAsyncDisposable
             "--silo-port", silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--node-name", "test-node",
+            "--ml-max-machine-memory-percent", "200", // test classes keep dozens of 1 GB-limit jobs open
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await _app.StartAsync();
