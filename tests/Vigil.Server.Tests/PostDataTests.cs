@@ -152,6 +152,26 @@ public sealed class PostDataTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task PostData_with_a_body_that_is_not_gzip_is_a_parse_exception_and_the_job_stays_open()
+    {
+        var job = await Jobs.CreateOpenAsync(Server, "bad-gzip-job");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/_ml/anomaly_detectors/{job}/_data")
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes("this is not gzip")),
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/x-ndjson");
+        request.Content.Headers.ContentEncoding.Add("gzip");
+        using var response = await Server.Client.SendAsync(request);
+        var reply = await EsReply.ReadAsync(response);
+
+        Assert.Equal(HttpStatusCode.BadRequest, reply.Status);
+        Assert.Equal("parse_exception", reply.ErrorType);
+        Assert.Equal("opened", (string?)(await StatsAsync(job))["state"]);
+        var next = await Jobs.PostDataAsync(Server, job, "{\"time\":1403481600,\"airline\":\"AAL\",\"responsetime\":1}\n");
+        Assert.Equal(HttpStatusCode.Accepted, next.Status);
+    }
+
+    [Fact]
     public async Task PostData_accepts_csv_with_a_header_row()
     {
         var job = await Jobs.CreateOpenAsync(Server, "csv-job");

@@ -86,6 +86,12 @@ public sealed class EsProtocolMiddleware
                 : new ElasticsearchException("parse_exception", e.Message, e.StatusCode);
             await WriteErrorAsync(context, error, compatible, pretty, errorTrace).ConfigureAwait(false);
         }
+        catch (InvalidDataException e)
+        {
+            // A Content-Encoding body that does not decompress.
+            var error = ElasticsearchException.Parse($"The request body could not be decoded as [{context.Request.Headers.ContentEncoding}]: {e.Message}");
+            await WriteErrorAsync(context, error, compatible, pretty, errorTrace).ConfigureAwait(false);
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
