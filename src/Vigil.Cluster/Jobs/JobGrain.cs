@@ -270,21 +270,29 @@ internal sealed class JobGrain(
         return (null, _upload);
     }
 
-    public Task<GrainError?> FeedAsync(Guid upload, Immutable<byte[]> chunk, int length)
+    public async Task<GrainError?> FeedAsync(Guid upload, Immutable<byte[]> chunk, int length)
     {
         if (upload != _upload || _processor is null || !_uploadHoldsGate)
         {
-            return Task.FromResult<GrainError?>(Error(NotOpen()));
+            return Error(NotOpen());
         }
 
         try
         {
             _processor.Feed(chunk.Value.AsSpan(0, length));
-            return Task.FromResult<GrainError?>(null);
+            return null;
         }
         catch (ElasticsearchException e)
         {
-            return Task.FromResult<GrainError?>(Error(e));
+            return Error(e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The engine itself failed: the job goes to failed with the reason, as Elasticsearch does when its
+            // analytics process dies; it can be force-closed and reopened.
+            logger.LogError(e, "Job {JobId} failed while processing data", JobId);
+            await FailAsync($"the job's analysis failed: {e.Message}", onInput: false).ConfigureAwait(true);
+            return Error(new ElasticsearchException("exception", e.Message, 500));
         }
     }
 
