@@ -26,7 +26,19 @@ internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions optio
         return (await job.GetStatusAsync().ConfigureAwait(false)).NodeId is not null;
     }
 
-    public async Task CloseJobAsync(string jobId, bool force) => Throw(await Job(jobId).CloseAsync(force).ConfigureAwait(false));
+    public async Task CloseJobAsync(string jobId, bool force)
+    {
+        Throw(await Job(jobId).CloseAsync(force).ConfigureAwait(false));
+
+        // Memory was freed: jobs opened lazily may fit now.
+        foreach (var task in await documents.ListByKindAsync(JobDocumentKinds.Task).ConfigureAwait(false))
+        {
+            if (task.Id != jobId && System.Text.Encoding.UTF8.GetString(task.Content).Contains("\"state\":\"opening\"", StringComparison.Ordinal))
+            {
+                await Job(task.Id).RetryAssignmentAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
     public async Task<JobRuntimeStatus> GetJobStatusAsync(string jobId)
     {

@@ -14,6 +14,9 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>After a node restart: brings the job back to the state its task document records.</summary>
     Task RecoverAsync();
 
+    /// <summary>A job waiting lazily in <c>opening</c> starts if the node now has room; otherwise nothing happens.</summary>
+    Task RetryAssignmentAsync();
+
     /// <summary>Closes the job, persisting everything first (unless forced while failed).</summary>
     Task<GrainError?> CloseAsync(bool force);
 

@@ -77,8 +77,8 @@ internal sealed class JobGrain(
                             $"Could not open job because no suitable nodes were found, allocation explanation [{shortage}]", 500)));
                 }
 
-                // allow_lazy_open: the task exists but waits, unassigned, in `opening` (Elasticsearch keeps it there
-                // until a node has room; Vigil does not re-try the assignment yet).
+                // allow_lazy_open: the task exists but waits, unassigned, in `opening` until a job closes and frees
+                // enough memory (RetryAssignmentAsync), as Elasticsearch keeps it until a node has room.
                 _state = JobState.Opening;
                 _failure = shortage;
                 await WriteTaskAsync().ConfigureAwait(true);
@@ -86,41 +86,72 @@ internal sealed class JobGrain(
                 return null;
             }
 
-            _state = JobState.Opening;
-            await WriteTaskAsync().ConfigureAwait(true);
-            try
+            return await StartAsync().ConfigureAwait(true);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Starts the job's engine on this node (the task is assigned): restores counts and state.</summary>
+    private async Task<GrainError?> StartAsync()
+    {
+        var config = _config!;
+        _state = JobState.Opening;
+        await WriteTaskAsync().ConfigureAwait(true);
+        try
+        {
+            var counts = await documents.GetAsync(JobId, JobDocumentKinds.DataCounts).ConfigureAwait(true);
+            var state = await documents.GetAsync(JobId, JobDocumentKinds.ModelState).ConfigureAwait(true);
+            _processor = new JobProcessor(
+                JobProcessorSpecs.From(config),
+                counts is null ? null : DataCountsDocument.Parse(counts),
+                state ?? [],
+                time);
+        }
+        catch (NotSupportedException e)
+        {
+            // The configuration is valid but asks for analysis this engine does not do yet: refuse to open.
+            _state = JobState.Closed;
+            await documents.DeleteAsync(JobId, JobDocumentKinds.Task).ConfigureAwait(true);
+            return Error(ElasticsearchException.StatusError($"Cannot open job [{JobId}]: {e.Message}"));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Job {JobId} failed to open", JobId);
+            await FailAsync($"failed to restore the job's state: {e.Message}", onInput: false).ConfigureAwait(true);
+            return null;
+        }
+
+        _openTimeMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        _state = JobState.Opened;
+        _failure = null;
+        _failedOnInput = false;
+        await WriteTaskAsync().ConfigureAwait(true);
+        await SaveConfigAsync(config.WithFinishedTime(null)).ConfigureAwait(true);
+        registry.Set(JobId, config.ModelMemoryLimitMb * 1024 * 1024);
+        DelayDeactivation(TimeSpan.FromDays(3650));
+        return null;
+    }
+
+    /// <summary>
+    /// For a job opened lazily and waiting in <c>opening</c>: assigns and starts it if the node now has room.
+    /// </summary>
+    public async Task RetryAssignmentAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(true);
+        try
+        {
+            if (_state != JobState.Opening || _processor is not null || _config is null || Capacity(_config) is not null)
             {
-                var counts = await documents.GetAsync(JobId, JobDocumentKinds.DataCounts).ConfigureAwait(true);
-                var state = await documents.GetAsync(JobId, JobDocumentKinds.ModelState).ConfigureAwait(true);
-                _processor = new JobProcessor(
-                    JobProcessorSpecs.From(_config),
-                    counts is null ? null : DataCountsDocument.Parse(counts),
-                    state ?? [],
-                    time);
-            }
-            catch (NotSupportedException e)
-            {
-                // The configuration is valid but asks for analysis this engine does not do yet: refuse to open.
-                _state = JobState.Closed;
-                await documents.DeleteAsync(JobId, JobDocumentKinds.Task).ConfigureAwait(true);
-                return Error(ElasticsearchException.StatusError($"Cannot open job [{JobId}]: {e.Message}"));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Job {JobId} failed to open", JobId);
-                await FailAsync($"failed to restore the job's state: {e.Message}", onInput: false).ConfigureAwait(true);
-                return null;
+                return;
             }
 
-            _openTimeMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-            _state = JobState.Opened;
-            _failure = null;
-            _failedOnInput = false;
-            await WriteTaskAsync().ConfigureAwait(true);
-            await SaveConfigAsync(_config.WithFinishedTime(null)).ConfigureAwait(true);
-            registry.Set(JobId, _config.ModelMemoryLimitMb * 1024 * 1024);
-            DelayDeactivation(TimeSpan.FromDays(3650));
-            return null;
+            if (await StartAsync().ConfigureAwait(true) is { } error)
+            {
+                logger.LogWarning("Job {JobId} could not start after waiting for room: {Reason}", JobId, error.Reason);
+            }
         }
         finally
         {
