@@ -89,6 +89,12 @@ public sealed record SeriesModelOptions
     /// </summary>
     public bool InnovationModel { get; init; }
 
+    /// <summary>
+    /// Whether the outlier down-weighting relaxes for series whose tail events (p &lt; 1e-3) recur far
+    /// more often than the model expects, so recurring spikes are learned instead of ignored.
+    /// </summary>
+    public bool RecurringOutlierLearning { get; init; } = true;
+
     /// <summary>Validates the options.</summary>
     internal void Validate()
     {

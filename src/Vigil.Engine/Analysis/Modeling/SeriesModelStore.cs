@@ -43,6 +43,8 @@ public sealed partial class SeriesModelStore
     private const double LogOutlierHigh = -6.907755278982137; // ln 1e-3
     private const double LogOutlierLow = -11.512925464970229; // ln 1e-5
     private const double ZClip = 10.0;
+    private const double OutlierRateStep = 1e-3; // EW step of the outlier-rate estimate (half-life ≈ 693 buckets)
+    private const double ExpectedOutlierRate = 1e-3; // rate of tail p < 1e-3 events a calibrated model expects
     private const double MultiBucketClip = 10.0;
     private const int FlagDaily = 1;
     private const int FlagWeekly = 2;
@@ -110,6 +112,7 @@ public sealed partial class SeriesModelStore
     private double[] _anomalyModel = [];
     private double[] _rangeMin = [];
     private double[] _rangeMax = [];
+    private double[] _outlierRate = [];
     private double[] _exceedRate = [];
     private double[] _mbVar = [];
     private double[] _innovAbs = [];
@@ -161,7 +164,7 @@ public sealed partial class SeriesModelStore
     /// <summary>Bytes of the columns per series for this store's options (option-dependent columns are only allocated when their option is on).</summary>
     public int BytesPerSeriesColumns =>
         BaseBytesPerSeries
-        + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2) * sizeof(double)
+        + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2 + OutlierRateWidth) * sizeof(double)
         + AnomalyWidth * sizeof(int);
 
     private int LogWidth => _options.LogErrorModel ? 1 : 0;
@@ -177,6 +180,8 @@ public sealed partial class SeriesModelStore
     private int AnomalyModelWidth => _options.AnomalyCharacteristics ? AnomalyModelStride : 0;
 
     private int RangeWidth => _options.RangeNovelty ? 1 : 0;
+
+    private int OutlierRateWidth => _options.RecurringOutlierLearning ? 1 : 0;
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
@@ -479,6 +484,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<int>(writer, _anomalyLength.AsSpan(0, c * AnomalyWidth));
         ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c * RangeWidth));
         ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c * RangeWidth));
+        ColumnIo.Write<double>(writer, _outlierRate.AsSpan(0, c * OutlierRateWidth));
         ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailWidth));
         ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c * MbVarWidth));
         ColumnIo.Write<double>(writer, _innovAbs.AsSpan(0, c * InnovWidth));
@@ -554,6 +560,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._anomalyLength.AsSpan(0, c * store.AnomalyWidth));
         ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c * store.RangeWidth));
         ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c * store.RangeWidth));
+        ColumnIo.Read(ref src, store._outlierRate.AsSpan(0, c * store.OutlierRateWidth));
         ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * store.TailWidth));
         ColumnIo.Read(ref src, store._mbVar.AsSpan(0, c * store.MbVarWidth));
         ColumnIo.Read(ref src, store._innovAbs.AsSpan(0, c * store.InnovWidth));
@@ -598,12 +605,30 @@ public sealed partial class SeriesModelStore
         // Outlier weight (ml-cpp rule), relaxed after a change; no down-weighting in warm-up.
         var relaxing = _relax[s] > 0;
         var minWeight = relaxing ? 0.5 : 0.01;
+        var tailMinWeight = minWeight;
+        if (_options.RecurringOutlierLearning && !gated)
+        {
+            // Outliers (tail p < 1e-3) that recur far more often than the tail model allows are
+            // part of the series' behaviour: the tail-shape estimate (mean squared residual, hence
+            // ν) learns from them with a minimum weight of 0.01·(rate / 1e-3)², so a series with a
+            // daily cron spike or bursty counts grows heavier tails. Level and scale keep ml-cpp's
+            // down-weighting, so a one-off anomaly still does not move the prediction.
+            var isOutlier = logTail < LogOutlierHigh ? 1.0 : 0.0;
+            var rate = _outlierRate[s] + Math.Max(1.0 / (n + 1), OutlierRateStep) * (isOutlier - _outlierRate[s]);
+            _outlierRate[s] = rate;
+            var excess = rate / ExpectedOutlierRate;
+            tailMinWeight = Math.Max(minWeight, Math.Min(1.0, 0.01 * excess * excess));
+        }
+
         var w = 1.0;
+        var wTail = 1.0;
         if (!gated && logTail < LogOutlierHigh)
         {
             var f = Math.Min(1.0, (LogOutlierHigh - logTail) / (LogOutlierHigh - LogOutlierLow));
             w = Math.Exp(f * Math.Log(minWeight));
+            wTail = Math.Exp(f * Math.Log(tailMinWeight));
         }
+
 
         var nNext = n + 1;
         _n[s] = nNext;
@@ -623,7 +648,7 @@ public sealed partial class SeriesModelStore
         var absE = Math.Abs(e);
         _absDev[s] += scaleRate * w * (absE - _absDev[s]);
         var capped = Math.Min(absE, 10 * _absDev[s] + 1e-300);
-        _sqDev[s] += scaleRate * w * (capped * capped - _sqDev[s]);
+        _sqDev[s] += scaleRate * wTail * (capped * capped - _sqDev[s]);
 
         // Resolution of the data (smallest non-zero step seen).
         var step = Math.Abs(x - _prevX[s]);
@@ -984,6 +1009,7 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _anomalyLength, capacity * AnomalyWidth);
         Array.Resize(ref _rangeMin, capacity * RangeWidth);
         Array.Resize(ref _rangeMax, capacity * RangeWidth);
+        Array.Resize(ref _outlierRate, capacity * OutlierRateWidth);
         Array.Resize(ref _exceedRate, capacity * TailWidth);
         Array.Resize(ref _mbVar, capacity * MbVarWidth);
         Array.Resize(ref _innovAbs, capacity * InnovWidth);
