@@ -95,6 +95,13 @@ public sealed record SeriesModelOptions
     /// </summary>
     public bool RecurringOutlierLearning { get; init; } = true;
 
+    /// <summary>
+    /// Whether single-bucket outliers that recur at the same time of day (scheduled jobs, nightly
+    /// batches) are modelled as a routine component: the tail probability becomes a mixture of the
+    /// noise model and an outlier component weighted by that hour's observed outlier rate.
+    /// </summary>
+    public bool RoutineOutliers { get; init; } = true;
+
     /// <summary>Validates the options.</summary>
     internal void Validate()
     {

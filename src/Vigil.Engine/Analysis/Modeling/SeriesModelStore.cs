@@ -113,6 +113,7 @@ public sealed partial class SeriesModelStore
     private double[] _rangeMin = [];
     private double[] _rangeMax = [];
     private double[] _outlierRate = [];
+    private double[] _routine = [];
     private double[] _exceedRate = [];
     private double[] _mbVar = [];
     private double[] _innovAbs = [];
@@ -164,7 +165,7 @@ public sealed partial class SeriesModelStore
     /// <summary>Bytes of the columns per series for this store's options (option-dependent columns are only allocated when their option is on).</summary>
     public int BytesPerSeriesColumns =>
         BaseBytesPerSeries
-        + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2 + OutlierRateWidth) * sizeof(double)
+        + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2 + OutlierRateWidth + RoutineWidth * RoutineStride) * sizeof(double)
         + AnomalyWidth * sizeof(int);
 
     private int LogWidth => _options.LogErrorModel ? 1 : 0;
@@ -182,6 +183,8 @@ public sealed partial class SeriesModelStore
     private int RangeWidth => _options.RangeNovelty ? 1 : 0;
 
     private int OutlierRateWidth => _options.RecurringOutlierLearning ? 1 : 0;
+
+    private int RoutineWidth => _options.RoutineOutliers ? 1 : 0;
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
@@ -314,6 +317,12 @@ public sealed partial class SeriesModelStore
             logTwoSided = CalibrateTail(s, logTwoSided, z, nuUsed, n);
         }
 
+        var logModelTail = logTwoSided;
+        if (_options.RoutineOutliers)
+        {
+            logTwoSided = RoutineOutlierTail(s, bucketStartMs, logTwoSided, zSingle, gated);
+        }
+
         var logSingle = ApplyTail(logTwoSided, zSingle, tail);
         if (_options.RangeNovelty)
         {
@@ -431,7 +440,7 @@ public sealed partial class SeriesModelStore
             _prevR[s] = clippedE;
         }
 
-        Update(s, bucketStartMs, value, e, z, zc, logTwoSided, gated, n, mbNum, mbDen, mbSq);
+        Update(s, bucketStartMs, value, e, z, zc, logModelTail, gated, n, mbNum, mbDen, mbSq);
         return result;
     }
 
@@ -485,6 +494,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c * RangeWidth));
         ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c * RangeWidth));
         ColumnIo.Write<double>(writer, _outlierRate.AsSpan(0, c * OutlierRateWidth));
+        ColumnIo.Write<double>(writer, _routine.AsSpan(0, c * RoutineWidth * RoutineStride));
         ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailWidth));
         ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c * MbVarWidth));
         ColumnIo.Write<double>(writer, _innovAbs.AsSpan(0, c * InnovWidth));
@@ -561,6 +571,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c * store.RangeWidth));
         ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c * store.RangeWidth));
         ColumnIo.Read(ref src, store._outlierRate.AsSpan(0, c * store.OutlierRateWidth));
+        ColumnIo.Read(ref src, store._routine.AsSpan(0, c * store.RoutineWidth * RoutineStride));
         ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * store.TailWidth));
         ColumnIo.Read(ref src, store._mbVar.AsSpan(0, c * store.MbVarWidth));
         ColumnIo.Read(ref src, store._innovAbs.AsSpan(0, c * store.InnovWidth));
@@ -1010,6 +1021,7 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _rangeMin, capacity * RangeWidth);
         Array.Resize(ref _rangeMax, capacity * RangeWidth);
         Array.Resize(ref _outlierRate, capacity * OutlierRateWidth);
+        Array.Resize(ref _routine, capacity * RoutineWidth * RoutineStride);
         Array.Resize(ref _exceedRate, capacity * TailWidth);
         Array.Resize(ref _mbVar, capacity * MbVarWidth);
         Array.Resize(ref _innovAbs, capacity * InnovWidth);
