@@ -7,7 +7,7 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// profile cannot represent it and the noise model down-weights it as an outlier, so every
 /// recurrence scores as a fresh extreme event.</para>
 /// <para>The residual distribution is treated as a mixture: with probability π_h (the observed rate
-/// of outliers, tail p &lt; 1e-3, in hour-of-day h, exponentially weighted over about two weeks of
+/// of outliers, tail p &lt; 1e-3, in hour-of-day h, exponentially weighted over about four weeks of
 /// that hour's buckets) a bucket is a routine outlier whose size ln|z| follows a normal learned
 /// from earlier outliers; otherwise it follows the noise model. The tail probability is
 /// (1 − π_h)·p_noise + π_h·p_routine, where p_routine = P(ln|Z| ≥ ln|z|) under the outlier-size
@@ -21,19 +21,19 @@ public sealed partial class SeriesModelStore
     /// <summary>Per series: 24 hour-of-day outlier rates, then mean and variance of ln|z| of outliers, then outlier count.</summary>
     private const int RoutineStride = 27;
     private const int RoutineHours = 24;
-    private const double RoutineMemoryDays = 14.0;
+    private const double RoutineMemoryDays = 28.0;
 
     private double RoutineOutlierTail(int s, long t, double logTail, double z, bool gated)
     {
         var block = _routine.AsSpan(s * RoutineStride, RoutineStride);
         var hour = (int)(((t % DayMs) + DayMs) % DayMs * RoutineHours / DayMs);
         var result = logTail;
-        var rate = block[hour];
-        var outliers = block[RoutineHours + 2];
+        double rate = block[hour];
+        double outliers = block[RoutineHours + 2];
         var az = Math.Abs(z);
         if (rate > 0 && outliers >= 3 && az > 0)
         {
-            var mean = block[RoutineHours];
+            double mean = block[RoutineHours];
             var sd = Math.Sqrt(Math.Max(block[RoutineHours + 1], 0.0625));
             var size = (Math.Log(az) - mean) / sd;
             var logRoutine = size <= 0 ? 0.0 : SpecialFunctions.LogNormalTwoSidedTail(size) - 0.6931471805599453;
@@ -46,15 +46,19 @@ public sealed partial class SeriesModelStore
             var isOutlier = logTail < LogOutlierHigh;
             var bucketsPerHour = Math.Max(1.0, 3_600_000.0 / _options.BucketSpanMs);
             var step = 1.0 / (RoutineMemoryDays * bucketsPerHour);
-            block[hour] += step * ((isOutlier ? 1.0 : 0.0) - block[hour]);
+            block[hour] = (float)(rate + step * ((isOutlier ? 1.0 : 0.0) - rate));
             if (isOutlier && az > 0)
             {
                 var count = Math.Min(outliers + 1, 50);
                 var w = 1.0 / count;
-                var d = Math.Log(az) - block[RoutineHours];
-                block[RoutineHours] += w * d;
-                block[RoutineHours + 1] += w * (d * (Math.Log(az) - block[RoutineHours]) - block[RoutineHours + 1]);
-                block[RoutineHours + 2] = count;
+                var lz = Math.Log(az);
+                var oldMean = (double)block[RoutineHours];
+                var d = lz - oldMean;
+                var newMean = oldMean + w * d;
+                var oldVar = (double)block[RoutineHours + 1];
+                block[RoutineHours] = (float)newMean;
+                block[RoutineHours + 1] = (float)(oldVar + w * (d * (lz - newMean) - oldVar));
+                block[RoutineHours + 2] = (float)count;
             }
         }
 

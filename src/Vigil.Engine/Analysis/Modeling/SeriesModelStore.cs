@@ -113,7 +113,7 @@ public sealed partial class SeriesModelStore
     private double[] _rangeMin = [];
     private double[] _rangeMax = [];
     private double[] _outlierRate = [];
-    private double[] _routine = [];
+    private float[] _routine = [];
     private double[] _exceedRate = [];
     private double[] _mbVar = [];
     private double[] _innovAbs = [];
@@ -165,7 +165,8 @@ public sealed partial class SeriesModelStore
     /// <summary>Bytes of the columns per series for this store's options (option-dependent columns are only allocated when their option is on).</summary>
     public int BytesPerSeriesColumns =>
         BaseBytesPerSeries
-        + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2 + OutlierRateWidth + RoutineWidth * RoutineStride) * sizeof(double)
+        + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2 + OutlierRateWidth) * sizeof(double)
+        + RoutineWidth * RoutineStride * sizeof(float)
         + AnomalyWidth * sizeof(int);
 
     private int LogWidth => _options.LogErrorModel ? 1 : 0;
@@ -494,7 +495,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c * RangeWidth));
         ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c * RangeWidth));
         ColumnIo.Write<double>(writer, _outlierRate.AsSpan(0, c * OutlierRateWidth));
-        ColumnIo.Write<double>(writer, _routine.AsSpan(0, c * RoutineWidth * RoutineStride));
+        ColumnIo.Write<float>(writer, _routine.AsSpan(0, c * RoutineWidth * RoutineStride));
         ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailWidth));
         ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c * MbVarWidth));
         ColumnIo.Write<double>(writer, _innovAbs.AsSpan(0, c * InnovWidth));
