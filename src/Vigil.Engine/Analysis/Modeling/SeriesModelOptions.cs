@@ -77,8 +77,9 @@ public sealed record SeriesModelOptions
 
     /// <summary>
     /// Whether the multi-bucket probability only counts for buckets that continue the deviation
-    /// (same sign as the multi-bucket mean, fully from one standard deviation), so a normal bucket
-    /// right after a single spike is not scored as anomalous.
+    /// (same sign as the multi-bucket mean, fully once the bucket deviates at least as far as that
+    /// mean and at least one standard deviation), so the buckets on the way back from a spike are
+    /// not scored as a sustained deviation.
     /// </summary>
     public bool MultiBucketNeedsContinuation { get; init; } = true;
 

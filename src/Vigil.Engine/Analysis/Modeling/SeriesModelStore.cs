@@ -371,7 +371,10 @@ public sealed partial class SeriesModelStore
         {
             // A bucket that is back to normal is not part of a sustained deviation: the
             // multi-bucket evidence counts in proportion to how far this bucket continues it.
-            logMulti *= Math.Clamp(z * Math.Sign(mean), 0.0, 1.0);
+            // Full weight needs the bucket to deviate at least as far as the feature's mean (and at
+            // least one standard deviation), so the buckets on the way back from a spike, whose
+            // mean still carries the spike, are not scored as a sustained deviation.
+            logMulti *= Math.Clamp(z * Math.Sign(mean) / Math.Max(Math.Abs(mean), 1.0), 0.0, 1.0);
         }
 
         // ---- Joint and impact.
