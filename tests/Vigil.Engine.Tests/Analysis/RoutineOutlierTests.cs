@@ -90,4 +90,20 @@ public sealed class RoutineOutlierTests
         var p = Probabilities(values, routine: true);
         Assert.True(p[at] < 1e-6, $"large spike p {p[at]}");
     }
+
+    [Fact]
+    public void Dip_at_the_routine_hour_stays_extreme()
+    {
+        var values = NightlyJob(44);
+        // On the last day the job does not run; instead the value drops by as much at 03:00.
+        var at = (Days - 1) * PerDay + 36;
+        for (var i = at - 4; i <= at + 4; i++)
+        {
+            values[i] = 100;
+        }
+
+        values[at] -= 30;
+        var p = Probabilities(values, routine: true);
+        Assert.True(p[at] < 1e-6, $"dip p {p[at]}");
+    }
 }

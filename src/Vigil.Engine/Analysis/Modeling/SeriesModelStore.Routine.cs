@@ -11,15 +11,15 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// that hour's buckets) a bucket is a routine outlier whose size ln|z| follows a normal learned
 /// from earlier outliers; otherwise it follows the noise model. The tail probability is
 /// (1 − π_h)·p_noise + π_h·p_routine, where p_routine = P(ln|Z| ≥ ln|z|) under the outlier-size
-/// model (1 for outliers no larger than typical). An outlier at an unusual hour (π_h ≈ 0) or much
+/// model of outliers of the same sign (1 for outliers no larger than typical). An outlier at an unusual hour (π_h ≈ 0) or much
 /// larger than the routine ones keeps its small probability. Implementation note: ml-cpp reaches a
 /// similar effect through heteroscedastic seasonal bucket variances and its multimodal residual
 /// prior; this is a cheap O(1) stand-in.</para>
 /// </remarks>
 public sealed partial class SeriesModelStore
 {
-    /// <summary>Per series: 24 hour-of-day outlier rates, then mean and variance of ln|z| of outliers, then outlier count.</summary>
-    private const int RoutineStride = 27;
+    /// <summary>Per series: 24 hour-of-day outlier rates, then for upward and downward outliers the mean and variance of ln|z| and the outlier count.</summary>
+    private const int RoutineStride = 30;
     private const int RoutineHours = 24;
     private const double RoutineMemoryDays = 28.0;
 
@@ -29,12 +29,13 @@ public sealed partial class SeriesModelStore
         var hour = (int)(((t % DayMs) + DayMs) % DayMs * RoutineHours / DayMs);
         var result = logTail;
         double rate = block[hour];
-        double outliers = block[RoutineHours + 2];
+        var size0 = RoutineHours + (z < 0 ? 3 : 0);
+        double outliers = block[size0 + 2];
         var az = Math.Abs(z);
         if (rate > 0 && outliers >= 3 && az > 0)
         {
-            double mean = block[RoutineHours];
-            var sd = Math.Sqrt(Math.Max(block[RoutineHours + 1], 0.0625));
+            double mean = block[size0];
+            var sd = Math.Sqrt(Math.Max(block[size0 + 1], 0.0625));
             var size = (Math.Log(az) - mean) / sd;
             var logRoutine = size <= 0 ? 0.0 : SpecialFunctions.LogNormalTwoSidedTail(size) - 0.6931471805599453;
             var mixed = Math.Log((1 - rate) * Math.Exp(logTail) + rate * Math.Exp(logRoutine));
@@ -52,13 +53,13 @@ public sealed partial class SeriesModelStore
                 var count = Math.Min(outliers + 1, 50);
                 var w = 1.0 / count;
                 var lz = Math.Log(az);
-                var oldMean = (double)block[RoutineHours];
+                var oldMean = (double)block[size0];
                 var d = lz - oldMean;
                 var newMean = oldMean + w * d;
-                var oldVar = (double)block[RoutineHours + 1];
-                block[RoutineHours] = (float)newMean;
-                block[RoutineHours + 1] = (float)(oldVar + w * (d * (lz - newMean) - oldVar));
-                block[RoutineHours + 2] = (float)count;
+                var oldVar = (double)block[size0 + 1];
+                block[size0] = (float)newMean;
+                block[size0 + 1] = (float)(oldVar + w * (d * (lz - newMean) - oldVar));
+                block[size0 + 2] = (float)count;
             }
         }
 
