@@ -10,9 +10,10 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// of outliers, tail p &lt; 1e-3, in hour-of-day h, exponentially weighted over about four weeks of
 /// that hour's buckets) a bucket is a routine outlier whose size ln|z| follows a normal learned
 /// from earlier outliers; otherwise it follows the noise model. The tail probability is
-/// (1 − π_h)·p_noise + π_h·p_routine, where p_routine = P(ln|Z| ≥ ln|z|) under the outlier-size
-/// model of outliers of the same sign (1 for outliers no larger than typical). An outlier at an unusual hour (π_h ≈ 0) or much
-/// larger than the routine ones keeps its small probability. Implementation note: ml-cpp reaches a
+/// (1 − π_h)·p_noise + π_h·p_routine, where p_routine = P(ln|Z| ≥ ln|z|) under the size model of
+/// earlier outliers of the same sign (1 for outliers no larger than typical). An outlier at an
+/// unusual hour (π_h ≈ 0), in the other direction, or much larger than the routine ones keeps its
+/// small probability. Implementation note: ml-cpp reaches a
 /// similar effect through heteroscedastic seasonal bucket variances and its multimodal residual
 /// prior; this is a cheap O(1) stand-in.</para>
 /// </remarks>
