@@ -8,7 +8,8 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// recurrence scores as a fresh extreme event.</para>
 /// <para>The residual distribution is treated as a mixture: with probability π_h (the observed rate
 /// of outliers, tail p &lt; 1e-3, in hour-of-day h, exponentially weighted over about four weeks of
-/// that hour's buckets) a bucket is a routine outlier whose size ln|z| follows a normal learned
+/// that hour's buckets; half the rate of an adjacent hour counts too, for jobs whose start jitters
+/// across an hour boundary) a bucket is a routine outlier whose size ln|z| follows a normal learned
 /// from earlier outliers; otherwise it follows the noise model. The tail probability is
 /// (1 − π_h)·p_noise + π_h·p_routine, where p_routine = P(ln|Z| ≥ ln|z|) under the size model of
 /// earlier outliers of the same sign (1 for outliers no larger than typical). An outlier at an
@@ -30,16 +31,18 @@ public sealed partial class SeriesModelStore
         var hour = (int)(((t % DayMs) + DayMs) % DayMs * RoutineHours / DayMs);
         var result = logTail;
         double rate = block[hour];
+        var neighbours = 0.5 * Math.Max(block[(hour + RoutineHours - 1) % RoutineHours], block[(hour + 1) % RoutineHours]);
+        var mixRate = Math.Max(rate, neighbours);
         var size0 = RoutineHours + (z < 0 ? 3 : 0);
         double outliers = block[size0 + 2];
         var az = Math.Abs(z);
-        if (rate > 0 && outliers >= 3 && az > 0)
+        if (mixRate > 0 && outliers >= 3 && az > 0)
         {
             double mean = block[size0];
             var sd = Math.Sqrt(Math.Max(block[size0 + 1], 0.0625));
             var size = (Math.Log(az) - mean) / sd;
             var logRoutine = size <= 0 ? 0.0 : SpecialFunctions.LogNormalTwoSidedTail(size) - 0.6931471805599453;
-            var mixed = Math.Log((1 - rate) * Math.Exp(logTail) + rate * Math.Exp(logRoutine));
+            var mixed = Math.Log((1 - mixRate) * Math.Exp(logTail) + mixRate * Math.Exp(logRoutine));
             result = Math.Min(0.0, Math.Max(logTail, mixed));
         }
 
