@@ -625,14 +625,14 @@ public sealed partial class SeriesModelStore
         {
             // Outliers (tail p < 1e-3) that recur far more often than the tail model allows are
             // part of the series' behaviour: the tail-shape estimate (mean squared residual, hence
-            // ν) learns from them with a minimum weight of 0.01·(rate / 1e-3)², so a series with a
+            // ν) learns from them with a minimum weight of 0.01·(rate / 1e-3)^1.75, so a series with a
             // daily cron spike or bursty counts grows heavier tails. Level and scale keep ml-cpp's
             // down-weighting, so a one-off anomaly still does not move the prediction.
             var isOutlier = logTail < LogOutlierHigh ? 1.0 : 0.0;
             var rate = _outlierRate[s] + Math.Max(1.0 / (n + 1), OutlierRateStep) * (isOutlier - _outlierRate[s]);
             _outlierRate[s] = rate;
             var excess = rate / ExpectedOutlierRate;
-            tailMinWeight = Math.Max(minWeight, Math.Min(1.0, 0.01 * excess * excess));
+            tailMinWeight = Math.Max(minWeight, Math.Min(1.0, 0.01 * Math.Pow(excess, 1.75)));
         }
 
         var w = 1.0;
