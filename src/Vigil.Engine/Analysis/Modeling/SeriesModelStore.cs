@@ -30,7 +30,7 @@ namespace Vigil.Engine.Analysis.Modeling;
 public sealed partial class SeriesModelStore
 {
     private const int SnapshotMagic = 0x4C475356; // "VSGL"
-    private const int SnapshotVersion = 1;
+    private const int SnapshotVersion = 2; // 2: routine-outlier, outlier-rate columns
     private const long DayMs = 86_400_000L;
     private const int TestBins = 24;
     private const int TestStride = TestBins * 4 + 4;
