@@ -77,8 +77,9 @@ public sealed record SeriesModelOptions
 
     /// <summary>
     /// Whether the multi-bucket probability only counts for buckets that continue the deviation
-    /// (same sign as the multi-bucket mean, fully from one standard deviation), so a normal bucket
-    /// right after a single spike is not scored as anomalous.
+    /// (same sign as the multi-bucket mean, fully once the bucket deviates at least as far as that
+    /// mean and at least one standard deviation), so the buckets on the way back from a spike are
+    /// not scored as a sustained deviation.
     /// </summary>
     public bool MultiBucketNeedsContinuation { get; init; } = true;
 
@@ -88,6 +89,19 @@ public sealed record SeriesModelOptions
     /// judged on their surprise rather than on slow excursions (which the multi-bucket feature covers).
     /// </summary>
     public bool InnovationModel { get; init; }
+
+    /// <summary>
+    /// Whether the outlier down-weighting relaxes for series whose tail events (p &lt; 1e-3) recur far
+    /// more often than the model expects, so recurring spikes are learned instead of ignored.
+    /// </summary>
+    public bool RecurringOutlierLearning { get; init; } = true;
+
+    /// <summary>
+    /// Whether single-bucket outliers that recur at the same time of day (scheduled jobs, nightly
+    /// batches) are modelled as a routine component: the tail probability becomes a mixture of the
+    /// noise model and an outlier component weighted by that hour's observed outlier rate.
+    /// </summary>
+    public bool RoutineOutliers { get; init; } = true;
 
     /// <summary>Validates the options.</summary>
     internal void Validate()

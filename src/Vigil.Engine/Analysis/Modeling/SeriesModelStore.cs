@@ -30,7 +30,7 @@ namespace Vigil.Engine.Analysis.Modeling;
 public sealed partial class SeriesModelStore
 {
     private const int SnapshotMagic = 0x4C475356; // "VSGL"
-    private const int SnapshotVersion = 1;
+    private const int SnapshotVersion = 2; // 2: routine-outlier, outlier-rate columns
     private const long DayMs = 86_400_000L;
     private const int TestBins = 24;
     private const int TestStride = TestBins * 4 + 4;
@@ -43,6 +43,8 @@ public sealed partial class SeriesModelStore
     private const double LogOutlierHigh = -6.907755278982137; // ln 1e-3
     private const double LogOutlierLow = -11.512925464970229; // ln 1e-5
     private const double ZClip = 10.0;
+    private const double OutlierRateStep = 1e-3; // EW step of the outlier-rate estimate (half-life ≈ 693 buckets)
+    private const double ExpectedOutlierRate = 1e-3; // rate of tail p < 1e-3 events a calibrated model expects
     private const double MultiBucketClip = 10.0;
     private const int FlagDaily = 1;
     private const int FlagWeekly = 2;
@@ -110,6 +112,8 @@ public sealed partial class SeriesModelStore
     private double[] _anomalyModel = [];
     private double[] _rangeMin = [];
     private double[] _rangeMax = [];
+    private double[] _outlierRate = [];
+    private float[] _routine = [];
     private double[] _exceedRate = [];
     private double[] _mbVar = [];
     private double[] _innovAbs = [];
@@ -161,7 +165,8 @@ public sealed partial class SeriesModelStore
     /// <summary>Bytes of the columns per series for this store's options (option-dependent columns are only allocated when their option is on).</summary>
     public int BytesPerSeriesColumns =>
         BaseBytesPerSeries
-        + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2) * sizeof(double)
+        + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2 + OutlierRateWidth) * sizeof(double)
+        + RoutineWidth * RoutineStride * sizeof(float)
         + AnomalyWidth * sizeof(int);
 
     private int LogWidth => _options.LogErrorModel ? 1 : 0;
@@ -177,6 +182,10 @@ public sealed partial class SeriesModelStore
     private int AnomalyModelWidth => _options.AnomalyCharacteristics ? AnomalyModelStride : 0;
 
     private int RangeWidth => _options.RangeNovelty ? 1 : 0;
+
+    private int OutlierRateWidth => _options.RecurringOutlierLearning ? 1 : 0;
+
+    private int RoutineWidth => _options.RoutineOutliers ? 1 : 0;
 
     /// <summary>Bytes of one seasonality test block.</summary>
     public static int TestBlockBytes => TestStride * sizeof(float);
@@ -309,6 +318,12 @@ public sealed partial class SeriesModelStore
             logTwoSided = CalibrateTail(s, logTwoSided, z, nuUsed, n);
         }
 
+        var logModelTail = logTwoSided;
+        if (_options.RoutineOutliers)
+        {
+            logTwoSided = RoutineOutlierTail(s, bucketStartMs, logTwoSided, zSingle, gated);
+        }
+
         var logSingle = ApplyTail(logTwoSided, zSingle, tail);
         if (_options.RangeNovelty)
         {
@@ -356,7 +371,10 @@ public sealed partial class SeriesModelStore
         {
             // A bucket that is back to normal is not part of a sustained deviation: the
             // multi-bucket evidence counts in proportion to how far this bucket continues it.
-            logMulti *= Math.Clamp(z * Math.Sign(mean), 0.0, 1.0);
+            // Full weight needs the bucket to deviate at least as far as the feature's mean (and at
+            // least one standard deviation), so the buckets on the way back from a spike, whose
+            // mean still carries the spike, are not scored as a sustained deviation.
+            logMulti *= Math.Clamp(z * Math.Sign(mean) / Math.Max(Math.Abs(mean), 1.0), 0.0, 1.0);
         }
 
         // ---- Joint and impact.
@@ -426,7 +444,7 @@ public sealed partial class SeriesModelStore
             _prevR[s] = clippedE;
         }
 
-        Update(s, bucketStartMs, value, e, z, zc, logTwoSided, gated, n, mbNum, mbDen, mbSq);
+        Update(s, bucketStartMs, value, e, z, zc, logModelTail, gated, n, mbNum, mbDen, mbSq);
         return result;
     }
 
@@ -479,6 +497,8 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<int>(writer, _anomalyLength.AsSpan(0, c * AnomalyWidth));
         ColumnIo.Write<double>(writer, _rangeMin.AsSpan(0, c * RangeWidth));
         ColumnIo.Write<double>(writer, _rangeMax.AsSpan(0, c * RangeWidth));
+        ColumnIo.Write<double>(writer, _outlierRate.AsSpan(0, c * OutlierRateWidth));
+        ColumnIo.Write<float>(writer, _routine.AsSpan(0, c * RoutineWidth * RoutineStride));
         ColumnIo.Write<double>(writer, _exceedRate.AsSpan(0, c * TailWidth));
         ColumnIo.Write<double>(writer, _mbVar.AsSpan(0, c * MbVarWidth));
         ColumnIo.Write<double>(writer, _innovAbs.AsSpan(0, c * InnovWidth));
@@ -554,6 +574,8 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._anomalyLength.AsSpan(0, c * store.AnomalyWidth));
         ColumnIo.Read(ref src, store._rangeMin.AsSpan(0, c * store.RangeWidth));
         ColumnIo.Read(ref src, store._rangeMax.AsSpan(0, c * store.RangeWidth));
+        ColumnIo.Read(ref src, store._outlierRate.AsSpan(0, c * store.OutlierRateWidth));
+        ColumnIo.Read(ref src, store._routine.AsSpan(0, c * store.RoutineWidth * RoutineStride));
         ColumnIo.Read(ref src, store._exceedRate.AsSpan(0, c * store.TailWidth));
         ColumnIo.Read(ref src, store._mbVar.AsSpan(0, c * store.MbVarWidth));
         ColumnIo.Read(ref src, store._innovAbs.AsSpan(0, c * store.InnovWidth));
@@ -598,12 +620,30 @@ public sealed partial class SeriesModelStore
         // Outlier weight (ml-cpp rule), relaxed after a change; no down-weighting in warm-up.
         var relaxing = _relax[s] > 0;
         var minWeight = relaxing ? 0.5 : 0.01;
+        var tailMinWeight = minWeight;
+        if (_options.RecurringOutlierLearning && !gated)
+        {
+            // Outliers (tail p < 1e-3) that recur far more often than the tail model allows are
+            // part of the series' behaviour: the tail-shape estimate (mean squared residual, hence
+            // ν) learns from them with a minimum weight of 0.01·(rate / 1e-3)^1.75, so a series with a
+            // daily cron spike or bursty counts grows heavier tails. Level and scale keep ml-cpp's
+            // down-weighting, so a one-off anomaly still does not move the prediction.
+            var isOutlier = logTail < LogOutlierHigh ? 1.0 : 0.0;
+            var rate = _outlierRate[s] + Math.Max(1.0 / (n + 1), OutlierRateStep) * (isOutlier - _outlierRate[s]);
+            _outlierRate[s] = rate;
+            var excess = rate / ExpectedOutlierRate;
+            tailMinWeight = Math.Max(minWeight, Math.Min(1.0, 0.01 * Math.Pow(excess, 1.75)));
+        }
+
         var w = 1.0;
+        var wTail = 1.0;
         if (!gated && logTail < LogOutlierHigh)
         {
             var f = Math.Min(1.0, (LogOutlierHigh - logTail) / (LogOutlierHigh - LogOutlierLow));
             w = Math.Exp(f * Math.Log(minWeight));
+            wTail = Math.Exp(f * Math.Log(tailMinWeight));
         }
+
 
         var nNext = n + 1;
         _n[s] = nNext;
@@ -623,7 +663,7 @@ public sealed partial class SeriesModelStore
         var absE = Math.Abs(e);
         _absDev[s] += scaleRate * w * (absE - _absDev[s]);
         var capped = Math.Min(absE, 10 * _absDev[s] + 1e-300);
-        _sqDev[s] += scaleRate * w * (capped * capped - _sqDev[s]);
+        _sqDev[s] += scaleRate * wTail * (capped * capped - _sqDev[s]);
 
         // Resolution of the data (smallest non-zero step seen).
         var step = Math.Abs(x - _prevX[s]);
@@ -984,6 +1024,8 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _anomalyLength, capacity * AnomalyWidth);
         Array.Resize(ref _rangeMin, capacity * RangeWidth);
         Array.Resize(ref _rangeMax, capacity * RangeWidth);
+        Array.Resize(ref _outlierRate, capacity * OutlierRateWidth);
+        Array.Resize(ref _routine, capacity * RoutineWidth * RoutineStride);
         Array.Resize(ref _exceedRate, capacity * TailWidth);
         Array.Resize(ref _mbVar, capacity * MbVarWidth);
         Array.Resize(ref _innovAbs, capacity * InnovWidth);
