@@ -88,7 +88,7 @@ public sealed class ResultsTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.True((double)top["record_score"]! > clean + 20, $"injected {(double)top["record_score"]!}, best clean {clean}");
     }
 
-    [Fact(Skip = "Known gap (issue 4): the series model's tails are too thin on this noise, so a few clean airline-buckets reach 25-70.")]
+    [Fact(Skip = "Known gap (issue 4): over 9 x 192 clean series-buckets, chance p-values of 1e-3..3e-3 occur and the absolute-probability ceiling maps them to 48-67.")]
     public async Task Clean_series_score_nothing_above_25_after_warm_up()
     {
         var job = await AnomalousJobAsync("results-clean");
