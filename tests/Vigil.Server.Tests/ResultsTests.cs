@@ -202,6 +202,40 @@ public sealed class ResultsTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task Skip_result_rules_drop_the_results_their_conditions_match()
+    {
+        const string job = "results-rules";
+        await Jobs.CreateOpenAsync(Server, job, """
+            {"analysis_config":{"bucket_span":"1h","detectors":[{"function":"mean","field_name":"responsetime","by_field_name":"airline",
+              "custom_rules":[{"actions":["skip_result"],"conditions":[{"applies_to":"diff_from_typical","operator":"lt","value":300}]}]}]},
+             "data_description":{"time_field":"time","time_format":"epoch"}}
+            """);
+        await Jobs.PostDataAsync(Server, job, Farequote(10, anomalyHour: (8 * 24) + 5));
+        await Server.PostAsync($"/_ml/anomaly_detectors/{job}/_close");
+
+        var records = (await Server.GetAsync($"/_ml/anomaly_detectors/{job}/results/records?size=10000")).Json!["records"]!.AsArray();
+
+        Assert.NotEmpty(records);
+        Assert.All(records, r => Assert.True(Math.Abs((double)r!["actual"]![0]! - (double)r!["typical"]![0]!) >= 300, r!.ToJsonString()));
+        Assert.Equal("AAL", (string?)records[0]!["by_field_value"]);
+    }
+
+    [Fact]
+    public async Task Rules_the_engine_cannot_apply_yet_refuse_to_open()
+    {
+        await Jobs.CreateAsync(Server, "results-rules-update", """
+            {"analysis_config":{"detectors":[{"function":"mean","field_name":"x",
+              "custom_rules":[{"actions":["skip_model_update"],"conditions":[{"applies_to":"actual","operator":"gt","value":5}]}]}]},
+             "data_description":{}}
+            """);
+
+        var open = await Server.PostAsync("/_ml/anomaly_detectors/results-rules-update/_open");
+
+        Assert.Equal(HttpStatusCode.BadRequest, open.Status);
+        Assert.Contains("skip_model_update", open.ErrorReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Buckets_support_ranges_paging_sorting_single_timestamp_and_expand()
     {
         var job = await AnomalousJobAsync("results-buckets");

@@ -22,11 +22,43 @@ public static class JobProcessorSpecs
         foreach (var d in job.AnalysisConfig.Detectors)
         {
             detectors.Add(new DetectorSpec(d.DetectorIndex, d.Function, d.FieldName, d.ByFieldName, d.OverFieldName,
-                d.PartitionFieldName, d.UseNull, d.ExcludeFrequent, d.DetectorDescription));
+                d.PartitionFieldName, d.UseNull, d.ExcludeFrequent, d.DetectorDescription, Rules(d.CustomRules)));
         }
 
         var analysis = new AnalysisSpec(job.JobId, schema.BucketSpanMs, schema.LatencyMs, detectors, job.AnalysisConfig.Influencers,
             job.AnalysisConfig.SummaryCountFieldName, schema.AnalysisFields, job.ModelPlotConfig?.Enabled ?? false);
         return new JobProcessorSpec(job.JobId, schema, job.RequiredInputFields.Count, analysis);
+    }
+
+    private static List<DetectorRuleSpec> Rules(IReadOnlyList<DetectionRule> rules)
+    {
+        var result = new List<DetectorRuleSpec>(rules.Count);
+        foreach (var rule in rules)
+        {
+            var conditions = new List<RuleConditionSpec>(rule.Conditions.Count);
+            foreach (var c in rule.Conditions)
+            {
+                var target = c.AppliesTo switch
+                {
+                    "actual" => RuleTarget.Actual,
+                    "typical" => RuleTarget.Typical,
+                    "diff_from_typical" => RuleTarget.DiffFromTypical,
+                    _ => RuleTarget.Time,
+                };
+                var op = c.Operator switch
+                {
+                    "gt" => RuleOperator.Gt,
+                    "gte" => RuleOperator.Gte,
+                    "lt" => RuleOperator.Lt,
+                    _ => RuleOperator.Lte,
+                };
+                conditions.Add(new RuleConditionSpec(target, op, c.Value));
+            }
+
+            result.Add(new DetectorRuleSpec(rule.Actions.Contains("skip_result"), rule.Actions.Contains("skip_model_update"),
+                rule.Scope.Count > 0, conditions));
+        }
+
+        return result;
     }
 }

@@ -10,6 +10,7 @@ namespace Vigil.Engine.Pipeline;
 /// <param name="PartitionFieldName"><c>partition_field_name</c>, or null.</param>
 /// <param name="UseNull"><c>use_null</c>: records missing a split field form a series with an empty value instead of being skipped.</param>
 /// <param name="ExcludeFrequent"><c>exclude_frequent</c> (not applied yet; kept for the record).</param>
+/// <param name="Rules">Custom rules (<c>custom_rules</c>); null or empty for none.</param>
 /// <param name="Description"><c>detector_description</c>.</param>
 public sealed record DetectorSpec(
     int Index,
@@ -20,4 +21,5 @@ public sealed record DetectorSpec(
     string? PartitionFieldName,
     bool UseNull,
     string? ExcludeFrequent,
-    string Description);
+    string Description,
+    IReadOnlyList<DetectorRuleSpec>? Rules = null);

@@ -60,6 +60,7 @@ internal sealed class DetectorState
     {
         Position = position;
         Spec = spec;
+        _skipRules = SkipResultRules(spec, function);
         Function = function;
         FieldIndex = fieldIndex;
         ByIndex = byIndex;
@@ -108,6 +109,42 @@ internal sealed class DetectorState
 
     /// <summary>The detector's config.</summary>
     public DetectorSpec Spec { get; }
+
+    /// <summary>The detector's <c>skip_result</c> rules (conditions only).</summary>
+    private readonly DetectorRuleSpec[] _skipRules;
+
+    /// <summary>
+    /// Checks the detector's custom rules: the pipeline applies <c>skip_result</c> rules made of conditions to
+    /// single-series (by/partition) metric and count detectors. Scoped rules (they need filters) and
+    /// <c>skip_model_update</c> are refused rather than silently ignored.
+    /// </summary>
+    private static DetectorRuleSpec[] SkipResultRules(DetectorSpec spec, DetectorFunction function)
+    {
+        if (spec.Rules is not { Count: > 0 } rules)
+        {
+            return [];
+        }
+
+        foreach (var rule in rules)
+        {
+            if (rule.HasScope)
+            {
+                throw new NotSupportedException("custom rules with a scope (filters) are not supported by the analysis pipeline yet");
+            }
+
+            if (rule.SkipModelUpdate)
+            {
+                throw new NotSupportedException("the skip_model_update rule action is not supported by the analysis pipeline yet");
+            }
+        }
+
+        if (spec.OverFieldName is not null || function.Rare || function.LatLong)
+        {
+            throw new NotSupportedException("custom rules on population, rare and lat_long detectors are not supported by the analysis pipeline yet");
+        }
+
+        return [.. rules];
+    }
 
     /// <summary>The parsed function.</summary>
     public DetectorFunction Function { get; }
@@ -494,7 +531,7 @@ internal sealed class DetectorState
                 plots.Add(Plot(analysis, interners, s, f, bucketStartMs, r, hasData || Function.EmptyBucketIsZero));
             }
 
-            if (!r.Scored)
+            if (!r.Scored || SkipResult(r, bucketStartMs))
             {
                 continue;
             }
@@ -508,6 +545,20 @@ internal sealed class DetectorState
                 candidates.Add(new LeafResult(Position, f, s, r, raw, scope));
             }
         }
+    }
+
+    /// <summary>Whether a <c>skip_result</c> rule matches the series-bucket (the model still learned from it).</summary>
+    private bool SkipResult(in SeriesResult r, long bucketStartMs)
+    {
+        foreach (var rule in _skipRules)
+        {
+            if (rule.Matches(r.Actual, r.Typical, bucketStartMs))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void ScorePopulation(BucketGeneration gen, long bucketIndex, LeafBuffer candidates)

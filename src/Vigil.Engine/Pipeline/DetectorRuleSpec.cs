@@ -1,0 +1,78 @@
+namespace Vigil.Engine.Pipeline;
+
+/// <summary>A detector custom rule as the pipeline applies it.</summary>
+/// <param name="SkipResult">The <c>skip_result</c> action: a matching series-bucket produces no result.</param>
+/// <param name="SkipModelUpdate">The <c>skip_model_update</c> action (not supported by the pipeline yet).</param>
+/// <param name="HasScope">Whether the rule has a <c>scope</c> (needs filters; not supported by the pipeline yet).</param>
+/// <param name="Conditions">All must hold for the rule to match.</param>
+public sealed record DetectorRuleSpec(bool SkipResult, bool SkipModelUpdate, bool HasScope, IReadOnlyList<RuleConditionSpec> Conditions)
+{
+    /// <summary>Whether every condition holds for a series-bucket.</summary>
+    /// <param name="actual">The bucket value.</param>
+    /// <param name="typical">The model's typical value.</param>
+    /// <param name="bucketStartMs">Bucket start, epoch ms (<c>time</c> conditions compare epoch seconds).</param>
+    public bool Matches(double actual, double typical, long bucketStartMs)
+    {
+        foreach (var c in Conditions)
+        {
+            var x = c.AppliesTo switch
+            {
+                RuleTarget.Actual => actual,
+                RuleTarget.Typical => typical,
+                RuleTarget.DiffFromTypical => Math.Abs(actual - typical),
+                _ => bucketStartMs / 1000.0,
+            };
+            var holds = c.Operator switch
+            {
+                RuleOperator.Gt => x > c.Value,
+                RuleOperator.Gte => x >= c.Value,
+                RuleOperator.Lt => x < c.Value,
+                _ => x <= c.Value,
+            };
+            if (!holds)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+/// <summary>One numeric condition of a rule.</summary>
+/// <param name="AppliesTo">What is compared.</param>
+/// <param name="Operator">How.</param>
+/// <param name="Value">With what.</param>
+public sealed record RuleConditionSpec(RuleTarget AppliesTo, RuleOperator Operator, double Value);
+
+/// <summary>What a rule condition compares: <c>actual</c>, <c>typical</c>, <c>diff_from_typical</c> or <c>time</c>.</summary>
+public enum RuleTarget
+{
+    /// <summary>The bucket value.</summary>
+    Actual,
+
+    /// <summary>The model's typical value.</summary>
+    Typical,
+
+    /// <summary>|actual − typical|.</summary>
+    DiffFromTypical,
+
+    /// <summary>The bucket start, epoch seconds.</summary>
+    Time,
+}
+
+/// <summary>Comparison of a rule condition: <c>gt</c>, <c>gte</c>, <c>lt</c>, <c>lte</c>.</summary>
+public enum RuleOperator
+{
+    /// <summary>Greater than.</summary>
+    Gt,
+
+    /// <summary>Greater than or equal.</summary>
+    Gte,
+
+    /// <summary>Less than.</summary>
+    Lt,
+
+    /// <summary>Less than or equal.</summary>
+    Lte,
+}
