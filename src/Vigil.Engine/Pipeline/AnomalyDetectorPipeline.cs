@@ -164,6 +164,9 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     /// <summary>The spec the pipeline was built from.</summary>
     public AnalysisSpec Spec => _spec;
 
+    /// <summary>The detectors' states, in configuration order.</summary>
+    internal IReadOnlyList<DetectorState> Detectors => _detectors;
+
     /// <summary>
     /// Most threads one detector uses to score the series of a large bucket (default: the processor count).
     /// Results do not depend on it; 1 scores on the calling thread only.

@@ -28,6 +28,9 @@ internal sealed partial class DetectorState
     private long _batchStartMs;
     private Action<int>? _chunkBody;
 
+    /// <summary>The detector's series models, one store per feature (for statistics and tests).</summary>
+    internal IReadOnlyList<SeriesModelStore> Stores => _stores;
+
     /// <summary>Most threads phase 1 uses (default: the processor count).</summary>
     public int ScoringThreads { get; set; } = Math.Max(1, Environment.ProcessorCount);
 
@@ -65,6 +68,11 @@ internal sealed partial class DetectorState
         }
 
         _batchGen = null;
+        foreach (var store in _stores)
+        {
+            store.CompactPools();
+        }
+
         for (var i = 0; i < n; i++)
         {
             var s = _batchSeries[i];

@@ -39,6 +39,9 @@ internal sealed class FloatSlabPool
     /// <summary>Blocks per page (pages are small so a pool of a few series stays small).</summary>
     public static int BlocksPerPage => PageBlocks;
 
+    /// <summary>Blocks ever handed out (in use or on the free list).</summary>
+    public int Allocated => _allocated;
+
     /// <summary>Blocks in use.</summary>
     public int InUse => _allocated - _freeCount;
 

@@ -14,7 +14,7 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// (21 bins) over even and odd weeks (four weeks minimum, correlation ≥ 0.7, ≥ 10% of the residual variance). On acceptance
 /// the daily profile is expanded into a weekly profile (daily shape + block offset), which then learns
 /// weekday/weekend shape differences bin by bin.</para>
-/// <para>Profiles hold one offset per bucket of the period up to 288 (daily) or 336 (weekly) bins;
+/// <para>Profiles hold one offset per bucket of the period up to 288 (daily) or 168 (weekly) bins, as 16-bit steps of a per-profile range (<see cref="QuantizedProfile"/>);
 /// coarser than the bucket span they interpolate linearly. Each bin learns as a running mean over
 /// periods, 1/(age+1), floored at <see cref="SeriesModelOptions.SeasonalLearningRate"/>. A coarse
 /// hour-of-day mean absolute residual scales the noise (clamped to [0.5, 2], as ml-cpp's seasonal
@@ -81,34 +81,34 @@ public sealed partial class SeriesModelStore
     private double SeasonalPrediction(int s, long t, out double binScale)
     {
         var weekly = (_flags[s] & FlagWeekly) != 0;
-        var block = weekly ? _weeklyProfiles.Block(_profileHandle[s]) : _dailyProfiles.Block(_profileHandle[s]);
         var shape = weekly ? _weeklyShape : _dailyShape;
+        var block = Profile(s, weekly);
         Locate(shape, t, out var b0, out var b1, out var f);
-        binScale = block[shape.Bins + HourBin(t)];
+        binScale = block.Scale(HourBin(t));
         return (1 - f) * block[b0] + f * block[b1];
     }
 
     private void UpdateSeasonal(int s, long t, double e, double absE, double w)
     {
         var weekly = (_flags[s] & FlagWeekly) != 0;
-        var block = weekly ? _weeklyProfiles.Block(_profileHandle[s]) : _dailyProfiles.Block(_profileHandle[s]);
         var shape = weekly ? _weeklyShape : _dailyShape;
+        var block = Profile(s, weekly);
         Locate(shape, t, out var b0, out var b1, out var f);
         var rate = Math.Max(1.0 / (_seasonAge[s] + 1), _options.SeasonalLearningRate) / shape.UpdatesPerBin * w;
-        block[b0] += (float)(rate * (1 - f) * e);
+        block.Set(b0, block[b0] + (rate * (1 - f) * e));
         if (b1 != b0)
         {
-            block[b1] += (float)(rate * f * e);
+            block.Set(b1, block[b1] + (rate * f * e));
         }
 
-        var hour = shape.Bins + HourBin(t);
+        ref var hourScale = ref block.Scale(HourBin(t));
         var scaleRate = _options.SeasonalLearningRate / Math.Max(1.0, _bucketsPerDay / ScaleBins) * w;
         if (weekly)
         {
             scaleRate /= 7;
         }
 
-        block[hour] = (float)(block[hour] + scaleRate * (absE - block[hour]));
+        hourScale = (float)(hourScale + scaleRate * (absE - hourScale));
     }
 
     private void AccumulateTest(int s, long t, double x, double e, int day)
@@ -221,8 +221,9 @@ public sealed partial class SeriesModelStore
 
         // Accept: seed the profile from the hourly means, interpolated to the profile bins.
         var profile = _dailyProfiles.Allocate();
-        var block = _dailyProfiles.Block(profile);
         var bins = _dailyShape.Bins;
+        var block = new QuantizedProfile(_dailyProfiles.Block(profile), bins, ScaleBins);
+        Span<double> seeded = stackalloc double[bins];
         var residualAbs = _absDev[s] * Math.Sqrt(Math.Max(1 - explained, 0.05));
         for (var b = 0; b < bins; b++)
         {
@@ -231,12 +232,13 @@ public sealed partial class SeriesModelStore
             var frac = pos - lo;
             var i0 = (lo + TestBins) % TestBins;
             var i1 = (lo + 1) % TestBins;
-            block[b] = (float)((1 - frac) * (both[i0] - meanBoth) + frac * (both[i1] - meanBoth));
+            seeded[b] = (1 - frac) * (both[i0] - meanBoth) + frac * (both[i1] - meanBoth);
         }
 
+        block.SetAll(seeded);
         for (var h = 0; h < ScaleBins; h++)
         {
-            block[bins + h] = (float)residualAbs;
+            block.Scale(h) = (float)residualAbs;
         }
 
         _level[s] = _baseline[s] + meanBoth;
@@ -307,11 +309,12 @@ public sealed partial class SeriesModelStore
             return;
         }
 
-        var daily = _dailyProfiles.Block(_profileHandle[s]);
+        var daily = Profile(s, weekly: false);
         var weeklyHandle = _weeklyProfiles.Allocate();
-        var weekly = _weeklyProfiles.Block(weeklyHandle);
         var bins = _weeklyShape.Bins;
+        var weekly = new QuantizedProfile(_weeklyProfiles.Block(weeklyHandle), bins, ScaleBins);
         var dailyBins = _dailyShape.Bins;
+        Span<double> expanded = stackalloc double[bins];
         for (var b = 0; b < bins; b++)
         {
             var offsetMs = (long)((b + 0.5) * WeekMs / bins);
@@ -335,12 +338,13 @@ public sealed partial class SeriesModelStore
                 shape = daily[Math.Min((int)dayPos, dailyBins - 1)];
             }
 
-            weekly[b] = (float)(shape + both[dow] - meanBoth);
+            expanded[b] = shape + both[dow] - meanBoth;
         }
 
+        weekly.SetAll(expanded);
         for (var h = 0; h < ScaleBins; h++)
         {
-            weekly[bins + h] = daily[dailyBins + h];
+            weekly.Scale(h) = daily.Scale(h);
         }
 
         _level[s] += meanBoth;
@@ -352,12 +356,17 @@ public sealed partial class SeriesModelStore
         _testHandle[s] = -1;
     }
 
+    /// <summary>The seasonal profile block of series <paramref name="s"/>.</summary>
+    private QuantizedProfile Profile(int s, bool weekly) => weekly
+        ? new QuantizedProfile(_weeklyProfiles.Block(_profileHandle[s]), _weeklyShape.Bins, ScaleBins)
+        : new QuantizedProfile(_dailyProfiles.Block(_profileHandle[s]), _dailyShape.Bins, ScaleBins);
+
     /// <summary>Moves the mean of the seasonal profile into the level so the profile stays centred.</summary>
     private void Recenter(int s)
     {
         var weekly = (_flags[s] & FlagWeekly) != 0;
-        var block = weekly ? _weeklyProfiles.Block(_profileHandle[s]) : _dailyProfiles.Block(_profileHandle[s]);
-        var bins = weekly ? _weeklyShape.Bins : _dailyShape.Bins;
+        var block = Profile(s, weekly);
+        var bins = block.Bins;
         var sum = 0.0;
         for (var b = 0; b < bins; b++)
         {
@@ -365,11 +374,7 @@ public sealed partial class SeriesModelStore
         }
 
         var mean = sum / bins;
-        for (var b = 0; b < bins; b++)
-        {
-            block[b] = (float)(block[b] - mean);
-        }
-
+        block.Shift(-mean);
         _level[s] += mean;
     }
 

@@ -33,13 +33,13 @@ namespace Vigil.Engine.Analysis.Modeling;
 public sealed partial class SeriesModelStore
 {
     private const int SnapshotMagic = 0x4C475356; // "VSGL"
-    private const int SnapshotVersion = 2; // 2: routine-outlier, outlier-rate columns
+    private const int SnapshotVersion = 3; // 2: routine-outlier, outlier-rate columns; 3: 16-bit profiles, 168 weekly bins
     private const long DayMs = 86_400_000L;
     private const int TestBins = 24;
     private const int TestStride = TestBins * 4 + 4;
     private const long WeekMs = 7 * DayMs;
     private const int MaxDailyBins = 288;
-    private const int MaxWeeklyBins = 336;
+    private const int MaxWeeklyBins = 168;
     private const int ScaleBins = 24;
     private const double MultiBucketDecay = 0.9;
     private const double MultiBucketCorrelation = 0.4536; // sqrt((1 - 0.81) / (1 - 0.81^12))
@@ -144,8 +144,8 @@ public sealed partial class SeriesModelStore
         _weeklyShape = new Periodic(WeekMs, options.BucketSpanMs, MaxWeeklyBins);
         _minElapsed = options.MinimumElapsedMs;
         _tests = new FloatSlabPool(TestStride);
-        _dailyProfiles = new FloatSlabPool(_dailyShape.Bins + ScaleBins);
-        _weeklyProfiles = new FloatSlabPool(_weeklyShape.Bins + ScaleBins);
+        _dailyProfiles = new FloatSlabPool(QuantizedProfile.Stride(_dailyShape.Bins, ScaleBins));
+        _weeklyProfiles = new FloatSlabPool(QuantizedProfile.Stride(_weeklyShape.Bins, ScaleBins));
         Grow(16);
     }
 
@@ -157,6 +157,9 @@ public sealed partial class SeriesModelStore
 
     /// <summary>Number of series with an accepted seasonal component.</summary>
     public int SeasonalCount => _dailyProfiles.InUse + _weeklyProfiles.InUse;
+
+    /// <summary>Series with a weekly profile.</summary>
+    public int WeeklyCount => _weeklyProfiles.InUse;
 
     /// <summary>Bytes of model state: column capacities plus slab pools.</summary>
     public long ModelBytes =>

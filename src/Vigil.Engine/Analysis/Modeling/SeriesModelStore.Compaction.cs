@@ -1,0 +1,66 @@
+namespace Vigil.Engine.Analysis.Modeling;
+
+/// <summary>Compaction of the optional-block pools of <see cref="SeriesModelStore"/>.</summary>
+/// <remarks>
+/// Series give blocks back when they move on (a daily profile and the test block are freed when a weekly
+/// profile is accepted), and a pool keeps its pages. Once at least half of a pool's blocks are free (and more
+/// than a page's worth), <see cref="CompactPools"/> copies the blocks in use into a fresh pool and rewrites the
+/// owners' handles, so <see cref="ModelBytes"/> follows what the models hold rather than their peak.
+/// </remarks>
+public sealed partial class SeriesModelStore
+{
+    /// <summary>
+    /// Compacts pools that are mostly free. Cheap when there is nothing to do; must not run concurrently
+    /// with <see cref="ScoreThenUpdate"/> (the pipeline calls it after a bucket's models are updated).
+    /// </summary>
+    /// <returns>True when a pool was compacted.</returns>
+    public bool CompactPools()
+    {
+        var compacted = false;
+        if (IsMostlyFree(_tests))
+        {
+            _tests = Compact(_tests, _testHandle, 0, 0);
+            compacted = true;
+        }
+
+        if (IsMostlyFree(_dailyProfiles))
+        {
+            _dailyProfiles = Compact(_dailyProfiles, _profileHandle, FlagDaily, FlagDaily);
+            compacted = true;
+        }
+
+        if (IsMostlyFree(_weeklyProfiles))
+        {
+            _weeklyProfiles = Compact(_weeklyProfiles, _profileHandle, FlagWeekly, FlagWeekly);
+            compacted = true;
+        }
+
+        return compacted;
+    }
+
+    private static bool IsMostlyFree(FloatSlabPool pool)
+    {
+        var free = pool.Allocated - pool.InUse;
+        return free > FloatSlabPool.BlocksPerPage && free * 2 >= pool.Allocated;
+    }
+
+    /// <summary>Copies the blocks owned by series (handle ≥ 0 and <c>flags &amp; mask == value</c>) into a new pool.</summary>
+    private FloatSlabPool Compact(FloatSlabPool pool, int[] handles, int mask, int value)
+    {
+        var fresh = new FloatSlabPool(pool.Stride);
+        for (var s = 0; s < _count; s++)
+        {
+            var h = handles[s];
+            if (h < 0 || (_flags[s] & mask) != value)
+            {
+                continue;
+            }
+
+            var moved = fresh.Allocate();
+            pool.Block(h).CopyTo(fresh.Block(moved));
+            handles[s] = moved;
+        }
+
+        return fresh;
+    }
+}
