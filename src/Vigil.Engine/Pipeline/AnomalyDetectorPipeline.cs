@@ -171,6 +171,23 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     /// <summary>The spec the pipeline was built from.</summary>
     public AnalysisSpec Spec => _spec;
 
+    /// <summary>
+    /// Most threads one detector uses to score the series of a large bucket (default: the processor count).
+    /// Results do not depend on it; 1 scores on the calling thread only.
+    /// </summary>
+    public int ScoringThreads
+    {
+        get => _detectors.Length > 0 ? _detectors[0].ScoringThreads : 1;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            foreach (var d in _detectors)
+            {
+                d.ScoringThreads = value;
+            }
+        }
+    }
+
     /// <summary>Records dropped because their bucket was already closed.</summary>
     public long LateRecords { get; private set; }
 

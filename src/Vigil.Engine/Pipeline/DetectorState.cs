@@ -19,7 +19,7 @@ namespace Vigil.Engine.Pipeline;
 /// whose analysed field is missing (or not numeric for metric functions) is skipped for the detector
 /// but still counts in the bucket's <c>event_count</c>.
 /// </remarks>
-internal sealed class DetectorState
+internal sealed partial class DetectorState
 {
     private const int ScopeMask = (1 << 20) - 1;
 
@@ -430,6 +430,18 @@ internal sealed class DetectorState
             return;
         }
 
+        if (Function.LatLong)
+        {
+            ScoreLatLongSeries(gen, hasGen, bucketIndex, bucketStartMs, candidates, plots, analysis, interners);
+            return;
+        }
+
+        ScoreSeriesBatch(gen, hasGen, bucketIndex, bucketStartMs, candidates, plots, analysis, interners);
+    }
+
+    private void ScoreLatLongSeries(BucketGeneration gen, bool hasGen, long bucketIndex, long bucketStartMs, LeafBuffer candidates,
+        List<ModelPlotDocument>? plots, AnalysisSpec analysis, ValueInterner?[] interners)
+    {
         if (Function.EmptyBucketIsZero)
         {
             var n = _series.Count;
@@ -437,7 +449,7 @@ internal sealed class DetectorState
             {
                 if (_firstBucket[s] <= bucketIndex && !(_excludeBy && IsFrequent(s, bucketIndex)))
                 {
-                    ScoreSeries(gen, hasGen && gen.HasData(s), s, bucketStartMs, candidates, plots, analysis, interners);
+                    ScoreLatLong(gen, s, bucketStartMs, hasGen && gen.HasData(s) ? gen.Count[s] : 1.0, candidates, plots, analysis, interners);
                 }
             }
         }
@@ -448,7 +460,7 @@ internal sealed class DetectorState
                 var s = gen.Touched[i];
                 if (!(_excludeBy && IsFrequent(s, bucketIndex)))
                 {
-                    ScoreSeries(gen, true, s, bucketStartMs, candidates, plots, analysis, interners);
+                    ScoreLatLong(gen, s, bucketStartMs, gen.Count[s], candidates, plots, analysis, interners);
                 }
             }
         }
@@ -647,42 +659,6 @@ internal sealed class DetectorState
         var block = source.Slice(4, length);
         source = source[(4 + length)..];
         return block;
-    }
-
-    private void ScoreSeries(BucketGeneration gen, bool hasData, int s, long bucketStartMs, LeafBuffer candidates,
-        List<ModelPlotDocument>? plots, AnalysisSpec analysis, ValueInterner?[] interners)
-    {
-        var features = Function.Features;
-        var count = hasData ? gen.Count[s] : 1.0;
-        if (Function.LatLong)
-        {
-            ScoreLatLong(gen, s, bucketStartMs, count, candidates, plots, analysis, interners);
-            return;
-        }
-
-        for (var f = 0; f < features.Length; f++)
-        {
-            var value = FeatureValue(gen, hasData, s, features[f]);
-            var r = _stores[f].ScoreThenUpdate(s, bucketStartMs, value, count, Function.Tails[f]);
-            if (plots is not null)
-            {
-                plots.Add(Plot(analysis, interners, s, f, bucketStartMs, r, hasData || Function.EmptyBucketIsZero));
-            }
-
-            if (!r.Scored || SkipResult(r, bucketStartMs))
-            {
-                continue;
-            }
-
-            Aggregator.Add(r.Probability);
-            var raw = r.Probability <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(r.Probability) : 0.0;
-            var scope = s & ScopeMask;
-            _normalizers[f].Update(scope, raw);
-            if (raw > 0)
-            {
-                candidates.Add(new LeafResult(Position, f, s, r, raw, scope));
-            }
-        }
     }
 
     /// <summary>Whether a <c>skip_result</c> rule matches the series-bucket (the model still learned from it).</summary>

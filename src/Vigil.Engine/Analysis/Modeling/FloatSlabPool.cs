@@ -9,64 +9,83 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// optional per-series state (seasonality test bins, seasonal profiles) so that series that do
 /// not need a block pay nothing for it, and no per-series object exists.
 /// </summary>
+/// <remarks>
+/// Blocks live in pages of 16 blocks that never move once created, so a span returned by
+/// <see cref="Block"/> stays valid while other blocks are allocated, and growth wastes at most one
+/// page (no doubling). <see cref="Allocate"/> and <see cref="Free"/> take a lock, so series models
+/// of one store may be updated from several threads at once as long as each thread owns its series
+/// (see <see cref="SeriesModelStore"/>); <see cref="Save"/> and <see cref="Load"/> are not concurrent.
+/// </remarks>
 internal sealed class FloatSlabPool
 {
-    private float[] _data;
-    private int[] _free;
+    private const int PageBlocks = 16;
+
+    private readonly Lock _gate = new();
+    private float[][] _pages = [];
+    private int[] _free = new int[16];
     private int _freeCount;
     private int _allocated;
 
     /// <summary>Creates a pool of blocks of <paramref name="stride"/> floats.</summary>
     public FloatSlabPool(int stride)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
         Stride = stride;
-        _data = new float[stride * 16];
-        _free = new int[16];
     }
 
     /// <summary>Floats per block.</summary>
     public int Stride { get; }
 
+    /// <summary>Blocks per page (pages are small so a pool of a few series stays small).</summary>
+    public static int BlocksPerPage => PageBlocks;
+
     /// <summary>Blocks in use.</summary>
     public int InUse => _allocated - _freeCount;
 
-    /// <summary>Bytes held by the pool (capacity, not just blocks in use).</summary>
-    public long Bytes => (long)_data.Length * sizeof(float) + (long)_free.Length * sizeof(int);
+    /// <summary>Bytes held by the pool (pages created, not just blocks in use, and the free list).</summary>
+    public long Bytes => ((long)_pages.Length * BlocksPerPage * Stride * sizeof(float)) + ((long)_free.Length * sizeof(int));
 
-    /// <summary>Allocates a zeroed block and returns its handle.</summary>
+    /// <summary>Allocates a zeroed block and returns its handle. Thread-safe.</summary>
     public int Allocate()
     {
         int handle;
-        if (_freeCount > 0)
+        lock (_gate)
         {
-            handle = _free[--_freeCount];
-        }
-        else
-        {
-            handle = _allocated++;
-            if ((long)_allocated * Stride > _data.Length)
+            if (_freeCount > 0)
             {
-                Array.Resize(ref _data, Math.Max(_data.Length * 2, _allocated * Stride));
+                handle = _free[--_freeCount];
+            }
+            else
+            {
+                handle = _allocated++;
+                EnsurePages(_allocated);
             }
         }
 
-        _data.AsSpan(handle * Stride, Stride).Clear();
+        Block(handle).Clear();
         return handle;
     }
 
-    /// <summary>Returns a block to the free list.</summary>
+    /// <summary>Returns a block to the free list. Thread-safe.</summary>
     public void Free(int handle)
     {
-        if (_freeCount == _free.Length)
+        lock (_gate)
         {
-            Array.Resize(ref _free, _free.Length * 2);
-        }
+            if (_freeCount == _free.Length)
+            {
+                Array.Resize(ref _free, _free.Length * 2);
+            }
 
-        _free[_freeCount++] = handle;
+            _free[_freeCount++] = handle;
+        }
     }
 
     /// <summary>The floats of one block.</summary>
-    public Span<float> Block(int handle) => _data.AsSpan(handle * Stride, Stride);
+    public Span<float> Block(int handle)
+    {
+        var page = Math.DivRem(handle, BlocksPerPage, out var offset);
+        return _pages[page].AsSpan(offset * Stride, Stride);
+    }
 
     /// <summary>Writes the pool (allocated blocks and free list) little-endian.</summary>
     public void Save(IBufferWriter<byte> writer)
@@ -76,8 +95,13 @@ internal sealed class FloatSlabPool
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], _allocated);
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], _freeCount);
         writer.Advance(12);
-        ColumnIo.Write(writer, _data.AsSpan(0, _allocated * Stride));
-        ColumnIo.Write(writer, _free.AsSpan(0, _freeCount));
+        for (var p = 0; p * BlocksPerPage < _allocated; p++)
+        {
+            var blocks = Math.Min(BlocksPerPage, _allocated - (p * BlocksPerPage));
+            ColumnIo.Write<float>(writer, _pages[p].AsSpan(0, blocks * Stride));
+        }
+
+        ColumnIo.Write<int>(writer, _free.AsSpan(0, _freeCount));
     }
 
     /// <summary>Reads a pool written by <see cref="Save"/>.</summary>
@@ -88,13 +112,38 @@ internal sealed class FloatSlabPool
         var freeCount = BinaryPrimitives.ReadInt32LittleEndian(source[8..]);
         source = source[12..];
         var pool = new FloatSlabPool(stride);
-        pool._data = new float[Math.Max(stride * 16, allocated * stride)];
+        pool.EnsurePages(allocated);
+        for (var p = 0; p * BlocksPerPage < allocated; p++)
+        {
+            var blocks = Math.Min(BlocksPerPage, allocated - (p * BlocksPerPage));
+            ColumnIo.Read(ref source, pool._pages[p].AsSpan(0, blocks * stride));
+        }
+
         pool._free = new int[Math.Max(16, freeCount)];
-        ColumnIo.Read(ref source, pool._data.AsSpan(0, allocated * stride));
         ColumnIo.Read(ref source, pool._free.AsSpan(0, freeCount));
         pool._allocated = allocated;
         pool._freeCount = freeCount;
         return pool;
+    }
+
+    private void EnsurePages(int blocks)
+    {
+        var needed = (blocks + BlocksPerPage - 1) / BlocksPerPage;
+        if (needed <= _pages.Length)
+        {
+            return;
+        }
+
+        // Readers may hold the old page array: it keeps pointing at the same pages, so publishing a
+        // longer copy is safe without a lock on the read side.
+        var pages = new float[needed][];
+        Array.Copy(_pages, pages, _pages.Length);
+        for (var p = _pages.Length; p < needed; p++)
+        {
+            pages[p] = new float[BlocksPerPage * Stride];
+        }
+
+        Volatile.Write(ref _pages, pages);
     }
 }
 

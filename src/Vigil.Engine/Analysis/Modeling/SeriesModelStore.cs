@@ -26,6 +26,9 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// </list>
 /// <para>Snapshots are raw little-endian columns; restoring one with the same options reproduces
 /// scores exactly. Columns of optional model parts exist only when their option is on.</para>
+/// <para>Threading: <see cref="ScoreThenUpdate"/> may run concurrently for different series (the pipeline
+/// scores large buckets in parallel chunks). It must therefore write only the given series' columns and
+/// blocks, and take blocks from the pools (whose allocation is thread-safe); no shared scratch state.</para>
 /// </remarks>
 public sealed partial class SeriesModelStore
 {
