@@ -163,14 +163,14 @@ public sealed class LifecycleTests(ServerFixture fixture) : IClassFixture<Server
     public async Task Opening_a_job_with_analysis_the_engine_lacks_is_refused_and_leaves_it_closed()
     {
         await Jobs.CreateAsync(Server, "unsupported-job", """
-            {"analysis_config":{"detectors":[{"function":"freq_rare","by_field_name":"a","over_field_name":"b"}]},"data_description":{}}
+            {"analysis_config":{"detectors":[{"function":"lat_long","field_name":"a","over_field_name":"b"}]},"data_description":{}}
             """);
 
         var open = await Server.PostAsync("/_ml/anomaly_detectors/unsupported-job/_open");
 
         Assert.Equal(HttpStatusCode.BadRequest, open.Status);
         Assert.Equal("status_exception", open.ErrorType);
-        Assert.StartsWith("Cannot open job [unsupported-job]: function 'freq_rare'", open.ErrorReason, StringComparison.Ordinal);
+        Assert.StartsWith("Cannot open job [unsupported-job]: lat_long with over_field_name", open.ErrorReason, StringComparison.Ordinal);
         Assert.Equal("closed", (string?)(await StatsAsync("unsupported-job"))["state"]);
     }
 

@@ -17,10 +17,11 @@ namespace Vigil.Engine.Pipeline;
 /// <para>Functions: count, high_count, low_count, non_zero_count (±), distinct_count (±),
 /// info_content (±), mean/avg, median, min, max, sum, non_null_sum, varp, metric (min + max + mean)
 /// and their high_/low_ forms, time_of_day, time_of_week, lat_long (not with over), rare (by; and by
-/// over for population rare). Splits: by, partition and over (population analysis, see
-/// <see cref="PopulationModel"/>). Not implemented: freq_rare, exclude_frequent, detector rules,
-/// scheduled events, model plot for population detectors, interim count correction by expected
-/// fraction.</para>
+/// over for population rare), freq_rare (by over). Splits: by, partition and over (population analysis, see
+/// <see cref="PopulationModel"/>). <c>exclude_frequent</c> (all, none, by, over) drops frequent by/over values
+/// from results and model updates (see <see cref="DetectorState"/>). Custom rules: condition-only
+/// <c>skip_result</c> on by/partition detectors. Not implemented: other detector rules, scheduled events,
+/// model plot for population detectors, interim count correction by expected fraction.</para>
 /// <para>Buckets are aligned to the epoch. The caller (the job processor) decides when a bucket
 /// closes and calls <see cref="CloseBucket"/> for it; a bucket stays open for records until then.
 /// Up to <c>latency / bucket_span + 2</c> buckets can be open at once; a record for a bucket that
@@ -46,7 +47,8 @@ namespace Vigil.Engine.Pipeline;
 public sealed class AnomalyDetectorPipeline : IRecordSink
 {
     private const int StateMagic = 0x50444756; // "VGDP"
-    private const int StateVersion = 1;
+    // Version 2 adds the exclude_frequent presence block of each detector; version 1 states still load.
+    private const int StateVersion = 2;
 
     private static readonly InfluenceComparer InfluenceOrder = new();
 
@@ -124,7 +126,12 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
             if (function.Rare && ds.ByFieldName is null)
             {
-                throw new ArgumentException("by_field_name must be set when the 'rare' function is used", nameof(spec));
+                throw new ArgumentException($"by_field_name must be set when the '{function.Name}' function is used", nameof(spec));
+            }
+
+            if (function.FreqRare && ds.OverFieldName is null)
+            {
+                throw new ArgumentException("over_field_name must be set when the 'freq_rare' function is used", nameof(spec));
             }
 
             var fieldIndex = ds.FieldName is null ? -1 : FieldIndex(ds.FieldName);
@@ -390,7 +397,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         SaveScoringState(snapshot);
         Process(bi, sink, interim: true);
         var source = snapshot.WrittenSpan;
-        LoadScoringState(ref source);
+        LoadScoringState(ref source, StateVersion);
     }
 
     /// <summary>
@@ -432,7 +439,8 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             throw new InvalidDataException("not an analysis pipeline state");
         }
 
-        if (BinaryPrimitives.ReadInt32LittleEndian(state[4..]) != StateVersion)
+        var version = BinaryPrimitives.ReadInt32LittleEndian(state[4..]);
+        if (version is < 1 or > StateVersion)
         {
             throw new InvalidDataException("unsupported analysis pipeline state version");
         }
@@ -464,7 +472,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             d.LoadSeries(ref source);
         }
 
-        p.LoadScoringState(ref source);
+        p.LoadScoringState(ref source, version);
         return p;
     }
 
@@ -483,11 +491,11 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
     }
 
-    private void LoadScoringState(ref ReadOnlySpan<byte> source)
+    private void LoadScoringState(ref ReadOnlySpan<byte> source, int version)
     {
         foreach (var d in _detectors)
         {
-            d.LoadModels(ref source);
+            d.LoadModels(ref source, hasPresence: version >= 2);
         }
 
         _bucketNormalizer = ScoreNormalizer.Load(DetectorState.ReadBlock(ref source), _spanSeconds);

@@ -17,6 +17,8 @@ namespace Vigil.Engine.Pipeline;
 /// for which ml-cpp computes no influence.</param>
 /// <param name="Rare">True for <c>rare</c>: the by values are categories scored by their rarity.</param>
 /// <param name="LatLong">True for <c>lat_long</c>: latitude and longitude are modelled separately and reported as one record.</param>
+/// <param name="FreqRare">True for <c>freq_rare</c> (with <see cref="Rare"/>): a person's rare categories are weighted by how
+/// much of the person's activity in the bucket they take.</param>
 internal sealed record DetectorFunction(
     string Name,
     BucketFeature[] Features,
@@ -28,7 +30,8 @@ internal sealed record DetectorFunction(
     bool Complement,
     bool InfluenceAvailable,
     bool Rare = false,
-    bool LatLong = false)
+    bool LatLong = false,
+    bool FreqRare = false)
 {
     private const long TwoHoursMs = 2 * 3_600_000L;
 
@@ -52,8 +55,8 @@ internal sealed record DetectorFunction(
     };
 
     /// <summary>
-    /// Parses an ES function name (or alias). Returns null for functions the pipeline does not
-    /// implement (rare, freq_rare, lat_long) and for unknown names.
+    /// Parses an ES function name (or alias). Returns null for unknown names and for prefixed forms
+    /// ES does not have (e.g. <c>high_rare</c>).
     /// </summary>
     public static DetectorFunction? TryParse(string function)
     {
@@ -122,6 +125,9 @@ internal sealed record DetectorFunction(
                     InfluenceAvailable: true);
             case "rare" when prefix.Length == 0:
                 return new DetectorFunction(name, [BucketFeature.Rare], [Tail.TwoSided], false, false, 20, 0, false, true, Rare: true);
+            case "freq_rare" when prefix.Length == 0:
+                return new DetectorFunction(
+                    name, [BucketFeature.Rare], [Tail.TwoSided], false, false, 20, 0, false, true, Rare: true, FreqRare: true);
             case "lat_long" when prefix.Length == 0:
                 return new DetectorFunction(
                     name, [BucketFeature.Latitude, BucketFeature.Longitude], [Tail.TwoSided, Tail.TwoSided], false, false, 8, TwoHoursMs, false, true,

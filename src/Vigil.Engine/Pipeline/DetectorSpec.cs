@@ -9,7 +9,7 @@ namespace Vigil.Engine.Pipeline;
 /// <param name="OverFieldName"><c>over_field_name</c>, or null.</param>
 /// <param name="PartitionFieldName"><c>partition_field_name</c>, or null.</param>
 /// <param name="UseNull"><c>use_null</c>: records missing a split field form a series with an empty value instead of being skipped.</param>
-/// <param name="ExcludeFrequent"><c>exclude_frequent</c> (not applied yet; kept for the record).</param>
+/// <param name="ExcludeFrequent"><c>exclude_frequent</c>: <c>all</c>, <c>none</c>, <c>by</c> or <c>over</c> (any case), or null.</param>
 /// <param name="Rules">Custom rules (<c>custom_rules</c>); null or empty for none.</param>
 /// <param name="Description"><c>detector_description</c>.</param>
 public sealed record DetectorSpec(

@@ -84,7 +84,10 @@ internal sealed partial class DetectorState
         }
     }
 
-    /// <summary>Lists the series scored in the bucket, in series order for empty-is-zero functions, else in touch order.</summary>
+    /// <summary>
+    /// Lists the series scored in the bucket, in series order for empty-is-zero functions, else in touch order;
+    /// by values that <c>exclude_frequent</c> removes are left out (neither scored nor learned).
+    /// </summary>
     private int CollectSeries(BucketGeneration gen, bool hasGen, long bucketIndex)
     {
         var n = 0;
@@ -94,7 +97,7 @@ internal sealed partial class DetectorState
             EnsureBatch(count);
             for (var s = 0; s < count; s++)
             {
-                if (_firstBucket[s] <= bucketIndex)
+                if (_firstBucket[s] <= bucketIndex && !(_excludeBy && IsFrequent(s, bucketIndex)))
                 {
                     _batchSeries[n++] = s;
                 }
@@ -104,8 +107,22 @@ internal sealed partial class DetectorState
         {
             var touched = gen.TouchedCount;
             EnsureBatch(touched);
-            gen.Touched.AsSpan(0, touched).CopyTo(_batchSeries);
-            n = touched;
+            if (_excludeBy)
+            {
+                for (var i = 0; i < touched; i++)
+                {
+                    var s = gen.Touched[i];
+                    if (!IsFrequent(s, bucketIndex))
+                    {
+                        _batchSeries[n++] = s;
+                    }
+                }
+            }
+            else
+            {
+                gen.Touched.AsSpan(0, touched).CopyTo(_batchSeries);
+                n = touched;
+            }
         }
 
         _batchCount = n;

@@ -23,6 +23,12 @@ internal sealed partial class DetectorState
 {
     private const int ScopeMask = (1 << 20) - 1;
 
+    /// <summary>
+    /// ml-cpp's <c>s_ExcludePersonFrequency</c> and <c>s_ExcludeAttributeFrequency</c> (both 0.1): a value whose
+    /// frequency is above this share is frequent and excluded under <c>exclude_frequent</c>.
+    /// </summary>
+    private const double FrequentShare = 0.1;
+
     private readonly BucketGeneration[] _gens;
     private readonly SeriesModelOptions _options;
     private readonly InfluencerSlot[] _accumulatedInfluencers;
@@ -54,6 +60,21 @@ internal sealed partial class DetectorState
     private int[] _order = [];
     private MemoryStream? _deflateBuffer;
 
+    // exclude_frequent and freq_rare (see ExcludeFrequent and ScorePopulationRare).
+    private readonly bool _excludeBy;
+    private readonly bool _excludeOver;
+    private readonly bool _tracksPresence;
+    private readonly double _decayPerBucket;
+    private SeriesIndex? _persons;
+    private int[] _personOf = [];
+    private double[] _presence = [];
+    private long[] _presenceBucket = [];
+    private long[] _partitionFirst = [];
+    private int[] _partitionPeople = [];
+    private int[] _attrPeople = [];
+    private double[] _personTotal = [];
+    private int[] _personAttributes = [];
+
     /// <summary>Creates the state of one detector.</summary>
     public DetectorState(int position, DetectorSpec spec, DetectorFunction function, AnalysisSpec analysis, int generations,
         int fieldIndex, int byIndex, int overIndex, int partitionIndex, InfluencerSlot[] accumulatedInfluencers)
@@ -68,6 +89,20 @@ internal sealed partial class DetectorState
         PartitionIndex = partitionIndex;
         _spanMs = analysis.BucketSpanMs;
         _accumulatedInfluencers = accumulatedInfluencers;
+        (_excludeBy, _excludeOver) = ExcludeFrequent(spec.ExcludeFrequent, byIndex >= 0, overIndex >= 0);
+        _tracksPresence = overIndex >= 0 ? _excludeOver : _excludeBy;
+        _decayPerBucket = 0.0005 * Math.Min(1.0, analysis.BucketSpanMs / 1_800_000.0);
+        if (overIndex >= 0 && (_excludeBy || _excludeOver || function.FreqRare))
+        {
+            _persons = new SeriesIndex();
+            _personOf = new int[_firstBucket.Length];
+        }
+        else if (_tracksPresence)
+        {
+            // By/partition detector excluding frequent by values: presence is kept per series.
+            _presence = new double[_firstBucket.Length];
+            _presenceBucket = new long[_firstBucket.Length];
+        }
         _options = new SeriesModelOptions
         {
             BucketSpanMs = analysis.BucketSpanMs,
@@ -146,6 +181,36 @@ internal sealed partial class DetectorState
         return [.. rules];
     }
 
+    /// <summary>
+    /// Which split values <c>exclude_frequent</c> removes: <c>by</c> the by values (attributes in a population
+    /// detector), <c>over</c> the over values (people), <c>all</c> both, <c>none</c> (or unset) neither. As ml-cpp,
+    /// a setting names a field the detector does not have is a no-op (<c>over</c> on a by/partition detector).
+    /// </summary>
+    private static (bool By, bool Over) ExcludeFrequent(string? setting, bool hasBy, bool hasOver)
+    {
+        if (setting is null || string.Equals(setting, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            return (false, false);
+        }
+
+        if (string.Equals(setting, "all", StringComparison.OrdinalIgnoreCase))
+        {
+            return (hasBy, hasOver);
+        }
+
+        if (string.Equals(setting, "by", StringComparison.OrdinalIgnoreCase))
+        {
+            return (hasBy, false);
+        }
+
+        if (string.Equals(setting, "over", StringComparison.OrdinalIgnoreCase))
+        {
+            return (false, hasOver);
+        }
+
+        throw new ArgumentException($"exclude_frequent must be one of all, none, by, over; got [{setting}]", nameof(setting));
+    }
+
     /// <summary>The parsed function.</summary>
     public DetectorFunction Function { get; }
 
@@ -193,6 +258,15 @@ internal sealed partial class DetectorState
             }
 
             bytes += _attributes.MemoryBytes + ((long)_attributeOf.Length * 4);
+
+            // Rare counts and probabilities (allocated for every detector), then what exclude_frequent and
+            // freq_rare keep: the person index and per-person/per-series presence, per-attribute people,
+            // per-partition columns and the freq_rare per-person bucket totals.
+            bytes += (long)_rareCount.Length * 16;
+            bytes += (_persons?.MemoryBytes ?? 0) + ((long)_personOf.Length * 4);
+            bytes += ((long)_presence.Length * 16) + ((long)_attrPeople.Length * 4);
+            bytes += ((long)_partitionFirst.Length * 8) + ((long)_partitionPeople.Length * 4);
+            bytes += (long)_personTotal.Length * 12;
 
             foreach (var g in _gens)
             {
@@ -326,6 +400,10 @@ internal sealed partial class DetectorState
         if (hasGen)
         {
             PrepareOrderStatistics(gen);
+            if (_tracksPresence)
+            {
+                NotePresence(gen, bucketIndex);
+            }
         }
 
         if (IsPopulation)
@@ -369,7 +447,7 @@ internal sealed partial class DetectorState
             var n = _series.Count;
             for (var s = 0; s < n; s++)
             {
-                if (_firstBucket[s] <= bucketIndex)
+                if (_firstBucket[s] <= bucketIndex && !(_excludeBy && IsFrequent(s, bucketIndex)))
                 {
                     ScoreLatLong(gen, s, bucketStartMs, hasGen && gen.HasData(s) ? gen.Count[s] : 1.0, candidates, plots, analysis, interners);
                 }
@@ -380,7 +458,10 @@ internal sealed partial class DetectorState
             for (var i = 0; i < gen.TouchedCount; i++)
             {
                 var s = gen.Touched[i];
-                ScoreLatLong(gen, s, bucketStartMs, gen.Count[s], candidates, plots, analysis, interners);
+                if (!(_excludeBy && IsFrequent(s, bucketIndex)))
+                {
+                    ScoreLatLong(gen, s, bucketStartMs, gen.Count[s], candidates, plots, analysis, interners);
+                }
             }
         }
     }
@@ -443,10 +524,29 @@ internal sealed partial class DetectorState
             ColumnIo.Write<long>(writer, _partitionStamp);
             ColumnIo.Write<double>(writer, _attrDistinct.AsSpan(0, _attributes.Count));
         }
+
+        if (_tracksPresence)
+        {
+            // State version 2: exclude_frequent presence counts (per person or per series) and partition starts.
+            var units = PresenceUnits;
+            var header = writer.GetSpan(8);
+            BinaryPrimitives.WriteInt32LittleEndian(header, units);
+            BinaryPrimitives.WriteInt32LittleEndian(header[4..], _partitionFirst.Length);
+            writer.Advance(8);
+            ColumnIo.Write<double>(writer, _presence.AsSpan(0, units));
+            ColumnIo.Write<long>(writer, _presenceBucket.AsSpan(0, units));
+            ColumnIo.Write<long>(writer, _partitionFirst);
+        }
     }
 
+    /// <summary>Number of people (population) or series (by/partition) with an exclude_frequent presence count.</summary>
+    private int PresenceUnits => _persons?.Count ?? _series.Count;
+
     /// <summary>Restores what <see cref="SaveModels"/> wrote.</summary>
-    public void LoadModels(ref ReadOnlySpan<byte> source)
+    /// <param name="source">The state, advanced past what was read.</param>
+    /// <param name="hasPresence">False for a version 1 state, written before exclude_frequent was applied: presence
+    /// counts then start empty (every value is frequent again for the first buckets).</param>
+    public void LoadModels(ref ReadOnlySpan<byte> source, bool hasPresence = true)
     {
         var span = Math.Max(1, _spanMs / 1000);
         for (var f = 0; f < _stores.Length; f++)
@@ -478,6 +578,31 @@ internal sealed partial class DetectorState
             _attrP = new double[_attrDistinct.Length];
             ColumnIo.Read(ref source, _attrDistinct.AsSpan(0, attributes));
         }
+
+        if (_tracksPresence && hasPresence)
+        {
+            var units = BinaryPrimitives.ReadInt32LittleEndian(source);
+            var partitions = BinaryPrimitives.ReadInt32LittleEndian(source[4..]);
+            source = source[8..];
+            if (units != PresenceUnits)
+            {
+                throw new InvalidDataException("exclude_frequent state does not match the detector's series");
+            }
+
+            if (_persons is null)
+            {
+                EnsureColumns(units);
+            }
+            else
+            {
+                EnsurePersons(units);
+            }
+
+            ColumnIo.Read(ref source, _presence.AsSpan(0, units));
+            ColumnIo.Read(ref source, _presenceBucket.AsSpan(0, units));
+            _partitionFirst = new long[partitions];
+            ColumnIo.Read(ref source, _partitionFirst.AsSpan());
+        }
     }
 
     /// <summary>Writes the series index and first-bucket column.</summary>
@@ -501,6 +626,18 @@ internal sealed partial class DetectorState
         foreach (var g in _gens)
         {
             g.EnsureSeries(_firstBucket.Length);
+        }
+
+        if (_persons is not null)
+        {
+            // People and per-attribute/per-partition people counts follow from the series (ids in series order).
+            _persons = new SeriesIndex();
+            Array.Clear(_attrPeople);
+            Array.Clear(_partitionPeople);
+            for (var s = 0; s < n; s++)
+            {
+                IndexPerson(s);
+            }
         }
     }
 
@@ -559,8 +696,16 @@ internal sealed partial class DetectorState
         {
             var s = gen.Touched[i];
             var attribute = _attributeOf[s];
+            var excluded = IsFrequent(s, bucketIndex);
             for (var f = 0; f < nf; f++)
             {
+                if (excluded)
+                {
+                    // exclude_frequent: neither scored nor learned by the attribute's population model.
+                    _popResults[(i * nf) + f] = default;
+                    continue;
+                }
+
                 var value = FeatureValue(gen, true, s, features[f]);
                 var r = _population[f].Score(attribute, value, Function.Tails[f]);
                 _popResults[(i * nf) + f] = r;
@@ -757,7 +902,7 @@ internal sealed partial class DetectorState
         {
             var s = gen.Touched[t];
             var partition = _series.Partition(s) + 1;
-            if (_partitionBuckets[partition] >= Function.MinimumBuckets)
+            if (_partitionBuckets[partition] >= Function.MinimumBuckets && !(_excludeBy && IsFrequent(s, bucketIndex)))
             {
                 var p = _rareP[s];
                 var share = _partitionTotal[partition] > 0 ? _rareCount[s] / _partitionTotal[partition] : 0.0;
@@ -794,7 +939,10 @@ internal sealed partial class DetectorState
         // distinct people who have had it; its probability is the share of all (person, attribute) pairs
         // seen so far that belong to attributes with at most as many people, plus one pseudo-count:
         // p = (Σ_{a': D_a' ≤ D_a} D_a' + 1) / (Σ D + 1). A person is reported by its rarest attribute
-        // (ml-cpp's person aggregation), with the rare attributes as causes.
+        // (ml-cpp's person aggregation), with the rare attributes as causes. freq_rare weights each attribute's
+        // probability by the person's use of it in the bucket (below). exclude_frequent removes frequent people or
+        // attributes from scoring only: the attribute rarity table still learns every pair, as ml-cpp computes the
+        // attribute concentrations from the unfiltered gatherer data.
         var attributes = _attributes.Count;
         if (_attrDistinct.Length < attributes)
         {
@@ -863,6 +1011,25 @@ internal sealed partial class DetectorState
             _personOrder = new int[_personKeys.Length];
         }
 
+        if (Function.FreqRare)
+        {
+            // The person's activity this bucket: total count and number of distinct categories.
+            for (var t = 0; t < touched; t++)
+            {
+                var person = _personOf[gen.Touched[t]];
+                _personTotal[person] = 0;
+                _personAttributes[person] = 0;
+            }
+
+            for (var t = 0; t < touched; t++)
+            {
+                var s = gen.Touched[t];
+                var person = _personOf[s];
+                _personTotal[person] += gen.Count[s];
+                _personAttributes[person]++;
+            }
+        }
+
         for (var t = 0; t < touched; t++)
         {
             var s = gen.Touched[t];
@@ -871,9 +1038,33 @@ internal sealed partial class DetectorState
             EnsurePartition(partition);
             var total = _partitionTotal[partition];
             var share = total > 0 ? _attrDistinct[attribute] / total : 0.0;
-            var scored = _partitionBuckets[partition] >= Function.MinimumBuckets;
+            var scored = _partitionBuckets[partition] >= Function.MinimumBuckets && !IsFrequent(s, bucketIndex);
             var p = scored ? _attrP[attribute] : 1.0;
-            _popResults[t] = new SeriesResult(scored, p, p, 1.0, 1.0, share, 0, 1, 0, AnomalyType.None);
+            var actual = 1.0;
+            var typical = share;
+            if (Function.FreqRare)
+            {
+                // Implementation note (ml-cpp freq_rare, simplified): ml-cpp weights each (person, category)
+                // probability in the person's joint by w = 1 − (1 − q)^m, the chance that m draws from the
+                // person's category distribution of the bucket (q = the category's share of the person's count,
+                // m = the person's distinct categories) include the category. A category the person hammers
+                // has w ≈ 1 and keeps its full rarity; one touched once amid other activity has w ≪ 1. We apply
+                // the weight as p^w. actual is the person's count of the category in the bucket; typical is
+                // what a person with the same total would do if the category took its population share.
+                var count = gen.Count[s];
+                var personTotal = _personTotal[_personOf[s]];
+                var q = personTotal > 0 ? count / personTotal : 1.0;
+                var w = 1.0 - Math.Pow(1.0 - q, _personAttributes[_personOf[s]]);
+                if (scored)
+                {
+                    p = Math.Min(1.0, Math.Exp(w * Math.Log(Math.Max(p, double.Epsilon))));
+                }
+
+                actual = count;
+                typical = share * personTotal;
+            }
+
+            _popResults[t] = new SeriesResult(scored, p, p, 1.0, actual, typical, 0, 1, 0, AnomalyType.None);
             _personKeys[t] = ((long)partition << 32) | (uint)_series.Over(s);
             _personOrder[t] = t;
         }
@@ -1079,6 +1270,7 @@ internal sealed partial class DetectorState
             }
 
             _attributeOf[s] = attribute;
+            IndexPerson(s);
         }
         else
         {
@@ -1113,6 +1305,167 @@ internal sealed partial class DetectorState
         Array.Resize(ref _attributeOf, size);
         Array.Resize(ref _rareCount, size);
         Array.Resize(ref _rareP, size);
+        if (_persons is not null)
+        {
+            Array.Resize(ref _personOf, size);
+        }
+        else if (_tracksPresence)
+        {
+            Array.Resize(ref _presence, size);
+            Array.Resize(ref _presenceBucket, size);
+        }
+    }
+
+    /// <summary>
+    /// Population detectors that need people (exclude_frequent, freq_rare): maps series <paramref name="s"/> to its
+    /// (partition, over value) person, counting new people per partition and people per attribute.
+    /// </summary>
+    private void IndexPerson(int s)
+    {
+        if (_persons is null)
+        {
+            return;
+        }
+
+        var partition = _series.Partition(s);
+        var person = _persons.GetOrAdd(partition, -1, _series.Over(s), out var added);
+        _personOf[s] = person;
+        if (added)
+        {
+            EnsurePersons(person + 1);
+            EnsureFrequencyPartition(partition + 1);
+            _partitionPeople[partition + 1]++;
+        }
+
+        if (_excludeBy)
+        {
+            var attribute = _attributeOf[s];
+            if (attribute >= _attrPeople.Length)
+            {
+                Array.Resize(ref _attrPeople, Math.Max(attribute + 1, Math.Max(16, _attrPeople.Length * 2)));
+            }
+
+            // Every series of a population detector is a distinct (person, attribute) pair.
+            _attrPeople[attribute]++;
+        }
+    }
+
+    /// <summary>Grows the per-person columns to hold <paramref name="n"/> people.</summary>
+    private void EnsurePersons(int n)
+    {
+        if (_tracksPresence && n > _presence.Length)
+        {
+            var size = Math.Max(n, Math.Max(16, _presence.Length * 2));
+            Array.Resize(ref _presence, size);
+            Array.Resize(ref _presenceBucket, size);
+        }
+
+        if (Function.FreqRare && n > _personTotal.Length)
+        {
+            var size = Math.Max(n, Math.Max(16, _personTotal.Length * 2));
+            Array.Resize(ref _personTotal, size);
+            Array.Resize(ref _personAttributes, size);
+        }
+    }
+
+    /// <summary>Grows the per-partition exclude_frequent columns to hold partition slot <paramref name="partition"/>.</summary>
+    private void EnsureFrequencyPartition(int partition)
+    {
+        if (partition >= _partitionFirst.Length)
+        {
+            Array.Resize(ref _partitionFirst, Math.Max(partition + 1, Math.Max(4, _partitionFirst.Length * 2)));
+        }
+
+        if (partition >= _partitionPeople.Length)
+        {
+            Array.Resize(ref _partitionPeople, Math.Max(partition + 1, Math.Max(4, _partitionPeople.Length * 2)));
+        }
+    }
+
+    /// <summary>
+    /// Counts the bucket's presence of every person (population) or series (by/partition) it touched, for
+    /// <see cref="PresenceShare"/>: a decayed count of the buckets the value was present in.
+    /// </summary>
+    private void NotePresence(BucketGeneration gen, long bucketIndex)
+    {
+        for (var t = 0; t < gen.TouchedCount; t++)
+        {
+            var s = gen.Touched[t];
+            var partition = _series.Partition(s) + 1;
+            EnsureFrequencyPartition(partition);
+            if (_partitionFirst[partition] == 0)
+            {
+                _partitionFirst[partition] = bucketIndex + 1;
+            }
+
+            var unit = IsPopulation ? _personOf[s] : s;
+            var count = _presence[unit];
+            if (count > 0 && _presenceBucket[unit] == bucketIndex)
+            {
+                continue;
+            }
+
+            _presence[unit] = count > 0 ? (count * Math.Exp(-_decayPerBucket * (bucketIndex - _presenceBucket[unit]))) + 1.0 : 1.0;
+            _presenceBucket[unit] = bucketIndex;
+        }
+    }
+
+    /// <summary>
+    /// The share of the partition's buckets (from its first closed bucket to <paramref name="bucketIndex"/>, this one
+    /// included) in which <paramref name="unit"/> was present, both counts decayed per bucket.
+    /// </summary>
+    /// <remarks>
+    /// Implementation note (mirrors ml-cpp's <c>CAnomalyDetectorModel::personFrequency</c>): ml-cpp adds 1 to a
+    /// person's bucket count for each bucket the person is in and 1 to the model's bucket count for every bucket,
+    /// multiplying both by exp(−decay rate) after each bucket; the frequency is their ratio. The bucket count is a
+    /// geometric sum, so only the partition's first bucket is kept: Σ_{k&lt;n} e^(−dk) = (1 − e^(−dn)) / (1 − e^(−d)).
+    /// Buckets skipped by a flush <c>skip_time</c> count as empty buckets here (ml-cpp does not count them).
+    /// </remarks>
+    private double PresenceShare(int unit, int partition, long bucketIndex)
+    {
+        var count = _presence[unit];
+        if (!(count > 0))
+        {
+            return 0.0;
+        }
+
+        var buckets = bucketIndex - (_partitionFirst[partition] - 1) + 1;
+        var d = _decayPerBucket;
+        var present = count * Math.Exp(-d * (bucketIndex - _presenceBucket[unit]));
+        var total = d > 0 ? double.ExpM1(-d * buckets) / double.ExpM1(-d) : buckets;
+        return present / Math.Max(total, 1.0);
+    }
+
+    /// <summary>
+    /// Whether <c>exclude_frequent</c> removes series <paramref name="s"/> in bucket <paramref name="bucketIndex"/>.
+    /// </summary>
+    /// <remarks>
+    /// Implementation note (mirrors ml-cpp's person and attribute filters, threshold 0.1 for both): a by value of a
+    /// by/partition detector and an over value (person) of a population detector are frequent when their
+    /// <see cref="PresenceShare"/> (frequent over time) is above 0.1; a by value (attribute) of a population detector
+    /// is frequent when more than 10% of the partition's people have had it (frequent across the population;
+    /// ml-cpp: distinct people of the attribute / active people). People and attributes are never pruned here.
+    /// </remarks>
+    private bool IsFrequent(int s, long bucketIndex)
+    {
+        if (!_excludeBy && !_excludeOver)
+        {
+            return false;
+        }
+
+        var partition = _series.Partition(s) + 1;
+        if (!IsPopulation)
+        {
+            return _excludeBy && PresenceShare(s, partition, bucketIndex) > FrequentShare;
+        }
+
+        if (_excludeOver && PresenceShare(_personOf[s], partition, bucketIndex) > FrequentShare)
+        {
+            return true;
+        }
+
+        var people = partition < _partitionPeople.Length ? _partitionPeople[partition] : 0;
+        return _excludeBy && people > 0 && (double)_attrPeople[_attributeOf[s]] / people > FrequentShare;
     }
 
     private static long Hash64(ReadOnlySpan<byte> bytes)

@@ -226,7 +226,17 @@ public sealed class PipelineBehaviourTests
     [Fact]
     public void Unsupported_functions_are_rejected()
     {
-        Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(Gen.Spec("freq_rare", null, "p", null, ["p"])));
+        Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(Gen.Spec("high_rare", null, "p", null, ["p"])));
+        var latLongOver = new AnalysisSpec(
+            "j", Gen.SpanMs, 0, [new DetectorSpec(0, "lat_long", "loc", null, "p", null, false, null, "lat_long")], [], null, ["loc", "p"], false);
+        Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(latLongOver));
+    }
+
+    [Fact]
+    public void Freq_rare_without_an_over_field_is_rejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new AnomalyDetectorPipeline(Gen.Spec("freq_rare", null, "p", null, ["p"])));
+        Assert.StartsWith("over_field_name must be set when the 'freq_rare' function is used", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
