@@ -75,13 +75,12 @@ internal static class ResultRenormalizer
                 continue;
             }
 
-            var document = JsonNode.Parse(row.Document)!.AsObject();
-            var detector = (int)document["detector_index"]!;
-            var probability = (double)document["probability"]!;
-            var old = (double)document["record_score"]!;
-            if (normalizers.TryRecordScore(detector, feature, scope, probability, out var score)
-                && ResultNormalizers.IsBigUpdate(old, score))
+            // Only the few top-level fields are read; the document is parsed into nodes only when it is rewritten.
+            var fields = TopLevel.Read(row.Document, "record_score"u8);
+            if (normalizers.TryRecordScore(fields.DetectorIndex, feature, scope, fields.Probability, out var score)
+                && ResultNormalizers.IsBigUpdate(fields.Score, score))
             {
+                var document = JsonNode.Parse(row.Document)!.AsObject();
                 document["record_score"] = score;
                 updates.Add(new ScoreUpdate(row.ResultType, row.Id, score, Write(document, buffer)));
             }
@@ -95,13 +94,12 @@ internal static class ResultRenormalizer
                 continue;
             }
 
-            var document = JsonNode.Parse(row.Document)!.AsObject();
-            var field = (string)document["influencer_field_name"]!;
-            var probability = (double)document["probability"]!;
-            var old = (double)document["influencer_score"]!;
-            if (normalizers.TryInfluencerScore(field, scope, probability, out var score)
-                && ResultNormalizers.IsBigUpdate(old, score))
+            var fields = TopLevel.Read(row.Document, "influencer_score"u8);
+            if (fields.InfluencerFieldName is { } field
+                && normalizers.TryInfluencerScore(field, scope, fields.Probability, out var score)
+                && ResultNormalizers.IsBigUpdate(fields.Score, score))
             {
+                var document = JsonNode.Parse(row.Document)!.AsObject();
                 document["influencer_score"] = score;
                 updates.Add(new ScoreUpdate(row.ResultType, row.Id, score, Write(document, buffer)));
             }
@@ -152,6 +150,54 @@ internal static class ResultRenormalizer
         }
 
         return changed;
+    }
+
+    /// <summary>The top-level fields renormalization reads from a record or influencer document.</summary>
+    /// <param name="Score">The normalized score field asked for.</param>
+    /// <param name="Probability"><c>probability</c>.</param>
+    /// <param name="DetectorIndex"><c>detector_index</c> (records), or −1.</param>
+    /// <param name="InfluencerFieldName"><c>influencer_field_name</c> (influencers), or null.</param>
+    private readonly record struct TopLevel(double Score, double Probability, int DetectorIndex, string? InfluencerFieldName)
+    {
+        /// <summary>Reads the fields with a forward-only reader, skipping nested objects and arrays.</summary>
+        public static TopLevel Read(ReadOnlySpan<byte> json, ReadOnlySpan<byte> scoreName)
+        {
+            var reader = new Utf8JsonReader(json);
+            double score = 0, probability = 1;
+            var detector = -1;
+            string? field = null;
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isScore = reader.ValueTextEquals(scoreName);
+                var isProbability = reader.ValueTextEquals("probability"u8);
+                var isDetector = reader.ValueTextEquals("detector_index"u8);
+                var isField = reader.ValueTextEquals("influencer_field_name"u8);
+                reader.Read();
+                if (isScore)
+                {
+                    score = reader.GetDouble();
+                }
+                else if (isProbability)
+                {
+                    probability = reader.GetDouble();
+                }
+                else if (isDetector)
+                {
+                    detector = reader.GetInt32();
+                }
+                else if (isField)
+                {
+                    field = reader.GetString();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            return new TopLevel(score, probability, detector, field);
+        }
     }
 
     private static byte[] Write(JsonObject document, ArrayBufferWriter<byte> buffer)
