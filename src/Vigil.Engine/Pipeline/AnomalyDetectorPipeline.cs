@@ -191,6 +191,38 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
     }
 
+    /// <summary>The job's score normalizers as they are now, for renormalizing stored results.</summary>
+    public ResultNormalizers Normalizers
+    {
+        get
+        {
+            var records = new ScoreNormalizer[]?[_detectors.Length == 0 ? 0 : MaxDetectorIndex() + 1];
+            foreach (var d in _detectors)
+            {
+                var features = new ScoreNormalizer[d.Function.Features.Length];
+                for (var f = 0; f < features.Length; f++)
+                {
+                    features[f] = d.Normalizer(f);
+                }
+
+                records[d.Spec.Index] = features;
+            }
+
+            return new ResultNormalizers(_bucketNormalizer, _spec.Influencers, _bucketInfluencerNormalizers, _influencerNormalizers, records);
+
+            int MaxDetectorIndex()
+            {
+                var max = 0;
+                foreach (var d in _detectors)
+                {
+                    max = Math.Max(max, d.Spec.Index);
+                }
+
+                return max;
+            }
+        }
+    }
+
     /// <summary>Records dropped because their bucket was already closed.</summary>
     public long LateRecords { get; private set; }
 
@@ -865,6 +897,8 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 InitialRecordScore = score,
                 BucketSpan = _spanSeconds,
                 DetectorIndex = d.Spec.Index,
+                NormalizerFeature = leaf.Feature,
+                NormalizerScope = leaf.Scope,
                 IsInterim = interim,
                 Timestamp = startMs,
                 ByFieldName = population ? null : d.Spec.ByFieldName,
@@ -990,6 +1024,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                     InfluencerScore = score,
                     InitialInfluencerScore = score,
                     Probability = p,
+                    NormalizerScope = _infValue[i] & ((1 << 20) - 1),
                     BucketSpan = _spanSeconds,
                     IsInterim = interim,
                     Timestamp = startMs,

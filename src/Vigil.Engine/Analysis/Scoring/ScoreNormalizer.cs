@@ -24,8 +24,9 @@ namespace Vigil.Engine.Analysis.Scoring;
 /// forgotten after 50 updates without a new score. The sketch is a log-spaced histogram of raw
 /// scores (0.005-decade bins from 1e-4 to 100) plus an exact count of zeros.</para>
 /// <para>Call <see cref="Update"/> with every raw score of a bucket first, then <see cref="Normalize"/>
-/// each of them; the value returned is the bucket's initial score and is never revised here
-/// (renormalization of stored results is the job pipeline's concern).</para>
+/// each of them; the value returned is the bucket's initial score. <see cref="Normalize"/> does not change
+/// the normalizer, so stored results can be renormalized later against the current state (see
+/// <see cref="ResultNormalizers"/>); <see cref="TakeBigChange"/> says when that is worth doing.</para>
 /// </remarks>
 public sealed class ScoreNormalizer
 {
@@ -33,6 +34,7 @@ public sealed class ScoreNormalizer
     private const double BinsPerDecade = 200.0;
     private const int Bins = 1200;
     private const int MaxScopes = 1 << 20;
+    private const double BigChangeFactor = 1.1;
 
     private static readonly double[] KnotPercentiles = [0, 70, 85, 90, 95, 97, 99, 99.9, 100];
     private static readonly double[] KnotScores = [0, 1, 1.2, 1.5, 3, 20, 50, 90, 100];
@@ -48,6 +50,7 @@ public sealed class ScoreNormalizer
     private long _updates;
     private double[] _scopeMax = new double[4];
     private long[] _scopeLastUpdate = new long[4];
+    private bool _bigChange;
 
     /// <summary>Creates a normalizer for results with the given bucket span.</summary>
     public ScoreNormalizer(long bucketSpanSeconds)
@@ -66,6 +69,20 @@ public sealed class ScoreNormalizer
 
     /// <summary>Total (aged) weight of scores in the sketch.</summary>
     public double SketchWeight => _total;
+
+    /// <summary>
+    /// Whether an <see cref="Update"/> since the last call raised a scope maximum by more than 10% (from 0 counts);
+    /// resets the flag. Not part of the saved state.
+    /// </summary>
+    /// <remarks>Implementation note: mirrors ml-cpp's <c>BIG_CHANGE_FACTOR</c> (1.1) test in
+    /// <c>CAnomalyScore::CNormalizer::updateQuantiles</c>, on which the analytics process writes its quantiles and
+    /// Elasticsearch renormalizes the stored results.</remarks>
+    public bool TakeBigChange()
+    {
+        var changed = _bigChange;
+        _bigChange = false;
+        return changed;
+    }
 
     /// <summary>
     /// Learns one raw score of a scope. Call once per result per bucket, before <see cref="Normalize"/>.
@@ -88,7 +105,9 @@ public sealed class ScoreNormalizer
             _scopeMax[scope] = 0;
         }
 
-        _scopeMax[scope] = Math.Max(_scopeMax[scope] * age, raw);
+        var previous = _scopeMax[scope] * age;
+        _scopeMax[scope] = Math.Max(previous, raw);
+        _bigChange |= _scopeMax[scope] > BigChangeFactor * previous;
         _scopeLastUpdate[scope] = _updates;
 
         _pendingMax = Math.Max(_pendingMax, raw);
