@@ -578,7 +578,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
 
         var rootRaw = rootP <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(rootP) : 0.0;
-        _bucketNormalizer.Update(0, rootRaw);
+        _bucketNormalizer.Update(0, rootRaw, bi);
         var bucketScore = _bucketNormalizer.Normalize(0, rootRaw, rootP);
 
         ComputeInfluences(slot, bi);
@@ -974,7 +974,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         {
             if (!_influencerIndex.ContainsKey(key))
             {
-                _influencerNormalizers[(int)(key >> 32)].Update((int)(key & 0xFFFFFFFF) & ((1 << 20) - 1), 0.0);
+                _influencerNormalizers[(int)(key >> 32)].Update((int)(key & 0xFFFFFFFF) & ((1 << 20) - 1), 0.0, bi);
             }
         }
 
@@ -991,13 +991,13 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 var p = Math.Exp(_infLogP[i]);
                 _fieldAggregator.Add(p);
                 var raw = p <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(p) : 0.0;
-                _influencerNormalizers[k].Update(_infValue[i] & ((1 << 20) - 1), raw);
+                _influencerNormalizers[k].Update(_infValue[i] & ((1 << 20) - 1), raw, bi);
             }
 
             if (_fieldAggregator.Count == 0)
             {
                 // The field influenced nothing this bucket: its bucket-level normalizer learns a zero.
-                _bucketInfluencerNormalizers[k].Update(0, 0.0);
+                _bucketInfluencerNormalizers[k].Update(0, 0.0, bi);
                 continue;
             }
 
@@ -1033,7 +1033,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
             var fieldP = _fieldAggregator.Probability;
             var fieldRaw = fieldP <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(fieldP) : 0.0;
-            _bucketInfluencerNormalizers[k].Update(0, fieldRaw);
+            _bucketInfluencerNormalizers[k].Update(0, fieldRaw, bi);
             var fieldScore = _bucketInfluencerNormalizers[k].Normalize(0, fieldRaw, fieldP);
             bucket.BucketInfluencers.Add(new BucketInfluencerDocument
             {
