@@ -59,7 +59,8 @@ public sealed record SeriesModelOptions
 
     /// <summary>
     /// Whether a value beyond the running range of the series (by more than 5% of the range) counts
-    /// as novel: its single-bucket probability is capped at 1e-3 (engine-research §6.5.7).
+    /// as novel: its single-bucket probability is capped at 1/(n + 1) after n buckets, the chance that
+    /// the newest of n + 1 exchangeable values is the most extreme (engine-research §6.5.7).
     /// </summary>
     public bool RangeNovelty { get; init; } = true;
 

@@ -327,14 +327,17 @@ public sealed partial class SeriesModelStore
         var logSingle = ApplyTail(logTwoSided, zSingle, tail);
         if (_options.RangeNovelty)
         {
-            // A value beyond the running range by more than 5% of it is novel whatever the noise model says.
+            // A value beyond the running range by more than 5% of it is novel whatever the noise
+            // model says. How novel is distribution-free: of n + 1 exchangeable values, the chance
+            // that the last is the largest (or the smallest) is 1/(n + 1), so the single-bucket
+            // probability is capped at 1/(n + 1). A young series' new extremes are thus ordinary
+            // (1/50 after 49 buckets), and only a long history makes leaving its range rare.
             var lo = _rangeMin[s];
             var hi = _rangeMax[s];
             var margin = 0.05 * (hi - lo);
-            const double LogNovel = -6.907755278982137; // ln 1e-3
             if (margin > 0 && ((value > hi + margin && tail != Tail.Low) || (value < lo - margin && tail != Tail.High)))
             {
-                logSingle = Math.Min(logSingle, LogNovel);
+                logSingle = Math.Min(logSingle, -Math.Log(n + 1));
             }
 
             _rangeMin[s] = Math.Min(lo, value);
