@@ -48,6 +48,13 @@ public sealed record SeriesModelOptions
     /// <summary>Buckets after a confirmed change during which outlier down-weighting is relaxed.</summary>
     public int ChangeRelaxBuckets { get; init; } = 12;
 
+    /// <summary>
+    /// Whether a level shift is undone when, within <see cref="ChangeRelaxBuckets"/> of it, a value is an
+    /// outlier (p &lt; 1e-3) against the new level but not significant (p ≥ 0.05) against the old one:
+    /// the change was a transient burst, and its end is not a second anomaly.
+    /// </summary>
+    public bool RevertTransientShifts { get; init; } = true;
+
     /// <summary>Whether daily seasonality is tested for (only when the bucket span is 2 hours or less).</summary>
     public bool DetectDailySeasonality { get; init; } = true;
 
