@@ -49,7 +49,7 @@ public sealed record SeriesModelOptions
     public int ChangeRelaxBuckets { get; init; } = 12;
 
     /// <summary>
-    /// Whether a level shift is undone when, within <see cref="ChangeRelaxBuckets"/> of it, a value is an
+    /// Whether a level shift is undone when, within a day of it (at least <see cref="ChangeRelaxBuckets"/>), a value is an
     /// outlier (p &lt; 1e-3) against the new level but not significant (p ≥ 0.05) against the old one:
     /// the change was a transient burst, and its end is not a second anomaly.
     /// </summary>

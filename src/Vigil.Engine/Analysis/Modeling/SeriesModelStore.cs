@@ -279,13 +279,13 @@ public sealed partial class SeriesModelStore
         scale = Math.Max(scale, floor);
         var absE = Math.Max(Math.Abs(e) - halfRes, 0.0);
         var zRaw = Math.Sign(e) * absE / scale;
-        if (_options.RevertTransientShifts && _relax[s] > 0 && _shift[s] != 0)
+        if (_options.RevertTransientShifts && _sinceChange[s] < Math.Max(_options.ChangeRelaxBuckets, _bucketsPerDay) && _shift[s] != 0)
         {
-            // A level shift accepted within the last few buckets is not yet confirmed. A value that
-            // is an outlier (p < 1e-3) against the new level but ordinary (p ≥ 0.05, ES's largest
-            // significant probability) against the level before the shift shows the change was a
-            // transient burst: the shift is undone and the value is scored against the old level,
-            // so the return from a burst is not reported as a second anomaly.
+            // A level shift that has not lasted a day (or the relax window, if longer) is not yet
+            // confirmed. A value that is an outlier (p < 1e-3) against the new level but ordinary
+            // (p ≥ 0.05, ES's largest significant probability) against the level before the shift
+            // shows the change was a transient burst: the shift is undone and the value is scored
+            // against the old level, so the return from a burst is not reported as a second anomaly.
             var eOld = e + _shift[s];
             var absOld = Math.Max(Math.Abs(eOld) - halfRes, 0.0);
             var zOld = Math.Sign(eOld) * absOld / scale;
