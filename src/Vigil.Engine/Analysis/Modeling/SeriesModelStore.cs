@@ -548,7 +548,8 @@ public sealed partial class SeriesModelStore
             throw new InvalidDataException("not a series model snapshot");
         }
 
-        if (BinaryPrimitives.ReadInt32LittleEndian(snapshot[4..]) != SnapshotVersion)
+        var version = BinaryPrimitives.ReadInt32LittleEndian(snapshot[4..]);
+        if (version != SnapshotVersion && version != 2)
         {
             throw new InvalidDataException("unsupported series model snapshot version");
         }
@@ -583,7 +584,12 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._varSum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._resolution.AsSpan(0, c));
         ColumnIo.Read(ref src, store._prevX.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._shift.AsSpan(0, c));
+        if (version >= 3)
+        {
+            // Version 2 snapshots have no pending-shift column: no shift is revertible after loading them.
+            ColumnIo.Read(ref src, store._shift.AsSpan(0, c));
+        }
+
         ColumnIo.Read(ref src, store._logAbs.AsSpan(0, c * store.LogWidth));
         ColumnIo.Read(ref src, store._logSq.AsSpan(0, c * store.LogWidth));
         ColumnIo.Read(ref src, store._logBias.AsSpan(0, c * store.LogWidth));
