@@ -38,4 +38,10 @@ public interface IJobGrain : IGrainWithStringKey
 
     /// <summary>The job's runtime status.</summary>
     Task<JobRuntimeStatus> GetStatusAsync();
+
+    /// <summary>
+    /// A filter the job's custom rules name was updated: an open job's engine takes the new items from the next
+    /// bucket it scores (after any upload in progress). Nothing happens for a job that is not running.
+    /// </summary>
+    Task UpdateFilterAsync(string filterId, Immutable<string[]> items);
 }
