@@ -247,6 +247,12 @@ internal sealed partial class DetectorState
             bytes += ((long)_partitionFirst.Length * 8) + ((long)_partitionPeople.Length * 4);
             bytes += (long)_personTotal.Length * 12;
 
+            // Scope table of the custom rules (one flag per series and scoped rule).
+            foreach (var inScope in _inScope)
+            {
+                bytes += inScope.Length;
+            }
+
             foreach (var g in _gens)
             {
                 bytes += g.MemoryBytes;
