@@ -137,6 +137,14 @@ internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions optio
         }
     }
 
+    public async Task UpdateJobConfigAsync(string jobId, byte[] config)
+    {
+        if (await documents.GetAsync(jobId, JobDocumentKinds.Task).ConfigureAwait(false) is not null)
+        {
+            Throw(await Job(jobId).UpdateConfigAsync(new Immutable<byte[]>(config)).ConfigureAwait(false));
+        }
+    }
+
     private IJobGrain Job(string jobId) => grains.GetGrain<IJobGrain>(jobId);
 
     private static void Throw(GrainError? error)

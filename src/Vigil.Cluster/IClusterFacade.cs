@@ -30,4 +30,7 @@ public interface IClusterFacade
 
     /// <summary>Gives an open job the new items of a filter its custom rules name (no-op for a job that is not open).</summary>
     Task UpdateJobFilterAsync(string jobId, string filterId, IReadOnlyList<string> items);
+
+    /// <summary>Gives a job that is not closed its updated configuration; a running job applies the new custom rules.</summary>
+    Task UpdateJobConfigAsync(string jobId, byte[] config);
 }

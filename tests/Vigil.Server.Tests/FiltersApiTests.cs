@@ -187,6 +187,30 @@ public sealed class FiltersApiTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task Rules_added_by_a_job_update_while_open_apply_from_the_next_bucket_and_survive_close()
+    {
+        await Server.PutAsync("/_ml/filters/updated-rules-f", """{"items":["AAL"]}""");
+        await Jobs.CreateOpenAsync(Server, "updated-rules", Jobs.Farequote);
+        await Jobs.PostDataAsync(Server, "updated-rules", Farequote(0, 8 * 24));
+
+        var update = await Server.PostAsync("/_ml/anomaly_detectors/updated-rules/_update", """
+            {"description":"rules added while open","detectors":[{"detector_index":0,"custom_rules":[{"actions":["skip_result"],
+              "scope":{"airline":{"filter_id":"updated-rules-f"}}}]}]}
+            """);
+        Assert.Equal(HttpStatusCode.OK, update.Status);
+        await Jobs.PostDataAsync(Server, "updated-rules", Farequote(8 * 24, 10 * 24));
+        await Server.PostAsync("/_ml/anomaly_detectors/updated-rules/_close");
+
+        var updatedAt = (Start + (8 * 24 * 3600L)) * 1000;
+        var aal = (await RecordsAsync("updated-rules")).Where(r => (string?)r!["by_field_value"] == "AAL").Select(r => (long)r!["timestamp"]!).ToList();
+        Assert.True(aal.All(t => t < updatedAt), string.Join(",", aal));
+        var job = (await Server.GetAsync("/_ml/anomaly_detectors/updated-rules")).Json!["jobs"]![0]!;
+        Assert.Equal("rules added while open", (string?)job["description"]);
+        Assert.Equal("updated-rules-f",
+            (string?)job["analysis_config"]!["detectors"]![0]!["custom_rules"]![0]!["scope"]!["airline"]!["filter_id"]);
+    }
+
+    [Fact]
     public async Task Filters_and_jobs_with_scoped_rules_survive_a_restart()
     {
         await using var server = await VigilTestServer.StartAsync();

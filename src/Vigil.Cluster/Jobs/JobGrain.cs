@@ -177,6 +177,44 @@ internal sealed class JobGrain(
         }
     }
 
+    public async Task<GrainError?> UpdateConfigAsync(Immutable<byte[]> config)
+    {
+        await _gate.WaitAsync().ConfigureAwait(true);
+        try
+        {
+            var updated = JobConfigParser.ParseStored(config.Value);
+            if (_processor is null)
+            {
+                if (_config is not null)
+                {
+                    _config = updated.WithFinishedTime(_config.FinishedTime);
+                }
+
+                return null;
+            }
+
+            try
+            {
+                _processor.UpdateRules(JobProcessorSpecs.From(updated, await ResolveFiltersAsync(updated).ConfigureAwait(true)));
+            }
+            catch (NotSupportedException e)
+            {
+                return Error(ElasticsearchException.StatusError($"Cannot update job [{JobId}] while it is open: {e.Message}"));
+            }
+            catch (ElasticsearchException e)
+            {
+                return Error(e);
+            }
+
+            _config = updated.WithFinishedTime(_config?.FinishedTime);
+            return null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>
     /// For a job opened lazily and waiting in <c>opening</c>: assigns and starts it if the node now has room.
     /// </summary>

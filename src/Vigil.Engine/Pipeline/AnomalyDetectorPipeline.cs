@@ -174,6 +174,9 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     /// <summary>The detectors' states, in configuration order.</summary>
     internal IReadOnlyList<DetectorState> Detectors => _detectors;
 
+    /// <summary>Replaces the custom rules of detector <paramref name="detector"/> (position in the config) from the next bucket scored.</summary>
+    public void SetRules(int detector, IReadOnlyList<DetectorRuleSpec>? rules) => _detectors[detector].SetRules(rules);
+
     /// <summary>Gives custom rule scopes naming filter <paramref name="filterId"/> its new items (a filter update while the job is open).</summary>
     public void UpdateFilter(string filterId, IReadOnlyCollection<string> items)
     {

@@ -18,13 +18,13 @@ internal sealed partial class DetectorState
     private const int ScopeOver = 1;
     private const int ScopePartition = 2;
 
-    private readonly DetectorRuleSpec[] _rules;
-    private readonly HashSet<string>[][] _scopeItems;
-    private readonly int[][] _scopeField;
-    private readonly bool _hasSkipResult;
-    private readonly bool _hasSkipUpdate;
-    private readonly bool _hasScope;
-    private readonly Func<int, SeriesResult, bool>? _learnGate;
+    private DetectorRuleSpec[] _rules = [];
+    private HashSet<string>[][] _scopeItems = [];
+    private int[][] _scopeField = [];
+    private bool _hasSkipResult;
+    private bool _hasSkipUpdate;
+    private bool _hasScope;
+    private Func<int, SeriesResult, bool>? _learnGate;
     private bool[][] _inScope = [];
     private int _scopeKnown;
     private long _ruleTimeMs;
@@ -51,6 +51,30 @@ internal sealed partial class DetectorState
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Sets the detector's custom rules (at construction, and when a job update replaces them while the job is open:
+    /// ES sends an open job's process the new rules, which apply from the next bucket scored).
+    /// </summary>
+    /// <exception cref="ArgumentException">A scope entry names a field that is not one of the detector's split fields.</exception>
+    public void SetRules(IReadOnlyList<DetectorRuleSpec>? rules)
+    {
+        DetectorRuleSpec[] list = rules is { Count: > 0 } ? [.. rules] : [];
+        (_scopeItems, _scopeField) = ResolveScopes(Spec, list);
+        _rules = list;
+        _inScope = new bool[list.Length][];
+        _hasSkipResult = _hasSkipUpdate = _hasScope = false;
+        for (var r = 0; r < list.Length; r++)
+        {
+            _inScope[r] = [];
+            _hasSkipResult |= list[r].SkipResult;
+            _hasSkipUpdate |= list[r].SkipModelUpdate;
+            _hasScope |= list[r].HasScope;
+        }
+
+        _scopeKnown = 0;
+        _learnGate = _hasSkipUpdate ? ShouldLearn : null;
     }
 
     /// <summary>Checks the rules against the detector and resolves each scope entry's field.</summary>

@@ -81,22 +81,7 @@ internal sealed partial class DetectorState
     {
         Position = position;
         Spec = spec;
-        _rules = spec.Rules is { Count: > 0 } rules ? [.. rules] : [];
-        (_scopeItems, _scopeField) = ResolveScopes(spec, _rules);
-        _inScope = new bool[_rules.Length][];
-        foreach (var rule in _rules)
-        {
-            _hasSkipResult |= rule.SkipResult;
-            _hasSkipUpdate |= rule.SkipModelUpdate;
-            _hasScope |= rule.HasScope;
-        }
-
-        for (var r = 0; r < _rules.Length; r++)
-        {
-            _inScope[r] = [];
-        }
-
-        _learnGate = _hasSkipUpdate ? ShouldLearn : null;
+        SetRules(spec.Rules);
         Function = function;
         FieldIndex = fieldIndex;
         ByIndex = byIndex;

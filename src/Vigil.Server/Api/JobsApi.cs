@@ -154,7 +154,15 @@ public sealed class JobsApi(IJobStore store, IFilterStore filters, IClusterFacad
             var status = await cluster.GetJobStatusAsync(jobId).ConfigureAwait(false);
             var updated = update.ApplyTo(job, status.State == JobState.Opened, await AllJobsAsync().ConfigureAwait(false));
             await CheckFiltersExistAsync(updated).ConfigureAwait(false);
-            await store.UpdateAsync(jobId, Serialize(w => WriteJob(w, updated))).ConfigureAwait(false);
+            var stored = Serialize(w => WriteJob(w, updated));
+            if (status.State != JobState.Closed)
+            {
+                // The job's grain keeps its configuration while the job is not closed; ES sends a running job's
+                // process the new custom rules.
+                await cluster.UpdateJobConfigAsync(jobId, stored).ConfigureAwait(false);
+            }
+
+            await store.UpdateAsync(jobId, stored).ConfigureAwait(false);
             return EsResponse.Json(w => WriteJob(w, updated, human: request.Human));
         }
         finally
