@@ -22,8 +22,11 @@ public sealed record DetectorRuleSpec(bool SkipResult, bool SkipModelUpdate, IRe
     /// <param name="bucketStartMs">Bucket start, epoch ms (<c>time</c> conditions compare epoch seconds).</param>
     public bool Matches(double actual, double typical, long bucketStartMs)
     {
-        foreach (var c in Conditions)
+        // Indexed, not foreach: enumerating the interface would allocate per series-bucket.
+        var conditions = Conditions;
+        for (var i = 0; i < conditions.Count; i++)
         {
+            var c = conditions[i];
             var x = c.AppliesTo switch
             {
                 RuleTarget.Actual => actual,
