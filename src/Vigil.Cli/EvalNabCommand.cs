@@ -168,7 +168,7 @@ internal static class EvalNabCommand
                 fp += f.FalsePositives;
             }
 
-            output.WriteLine(string.Create(inv, $"{r.Profile.Name,-20} {r.NormalizedScore,6:F1}   {r.Threshold,9:F4} {tp,4} {fn,4} {fp,4}"));
+            output.WriteLine(string.Create(inv, $"{r.Profile.Name,-20} {r.NormalizedScore,6:F2}   {r.Threshold,9:F4} {tp,4} {fn,4} {fp,4}"));
         }
 
         output.WriteLine();

@@ -15,6 +15,25 @@ public interface IResultStore
     /// <summary>Queries one result type of one or more jobs.</summary>
     Task<ResultPage> QueryAsync(ResultQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads the final (not interim) results of one type of a job with <paramref name="start"/> ≤ timestamp &lt;
+    /// <paramref name="end"/>, in timestamp order, for renormalization.
+    /// </summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="resultType"><c>bucket</c>, <c>record</c> or <c>influencer</c>.</param>
+    /// <param name="start">Window start, epoch ms (inclusive).</param>
+    /// <param name="end">Window end, epoch ms (exclusive).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    IAsyncEnumerable<ResultRow> ReadFinalAsync(string jobId, string resultType, long start, long end,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the score and document of existing final results, all in one transaction (renormalization). An update
+    /// whose result no longer exists, or is interim, is ignored.
+    /// </summary>
+    /// <returns>Number of results updated.</returns>
+    Task<int> UpdateScoresAsync(string jobId, IReadOnlyList<ScoreUpdate> updates, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes every result of a job.</summary>
     Task DeleteJobAsync(string jobId, CancellationToken cancellationToken = default);
 }
@@ -26,7 +45,17 @@ public interface IResultStore
 /// <param name="Score">anomaly_score, record_score or influencer_score (0 for model plot).</param>
 /// <param name="IsInterim">Whether the result is interim.</param>
 /// <param name="Document">The JSON document, as the API returns it.</param>
-public sealed record ResultRow(string ResultType, string Id, long Timestamp, double Score, bool IsInterim, byte[] Document);
+/// <param name="NormalizerFeature">Records: the detector feature whose normalizer scored it; null when unknown.</param>
+/// <param name="NormalizerScope">Records and influencers: the normalizer scope; null when unknown.</param>
+public sealed record ResultRow(string ResultType, string Id, long Timestamp, double Score, bool IsInterim, byte[] Document,
+    int? NormalizerFeature = null, int? NormalizerScope = null);
+
+/// <summary>A renormalized result: its new score column and whole new document.</summary>
+/// <param name="ResultType"><c>bucket</c>, <c>record</c> or <c>influencer</c>.</param>
+/// <param name="Id">The result's id.</param>
+/// <param name="Score">New anomaly_score, record_score or influencer_score.</param>
+/// <param name="Document">The document with the new normalized score(s).</param>
+public sealed record ScoreUpdate(string ResultType, string Id, double Score, byte[] Document);
 
 /// <summary>A result query.</summary>
 public sealed record ResultQuery

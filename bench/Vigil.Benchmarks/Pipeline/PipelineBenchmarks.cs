@@ -109,10 +109,17 @@ public class PipelineOnRecordBenchmark
     }
 }
 
-/// <summary><c>CloseBucket</c> time with 100,000 warmed-up series (one record per series per bucket).</summary>
+/// <summary>
+/// <c>CloseBucket</c> time with 100,000 warmed-up series (one record per series per bucket), on one thread and
+/// with the pipeline's default (one scoring thread per processor).
+/// </summary>
 [MemoryDiagnoser]
 public class PipelineCloseBucketBenchmark
 {
+    /// <summary>Scoring threads: 1, or 0 for the pipeline's default (the processor count).</summary>
+    [Params(1, 0)]
+    public int Threads { get; set; }
+
     private AirlineRecords _records = null!;
     private AnomalyDetectorPipeline _pipeline = null!;
     private readonly CountingSink _sink = new();
@@ -124,6 +131,11 @@ public class PipelineCloseBucketBenchmark
     {
         _records = new AirlineRecords(100_000);
         _pipeline = new AnomalyDetectorPipeline(AirlineRecords.Spec());
+        if (Threads > 0)
+        {
+            _pipeline.ScoringThreads = Threads;
+        }
+
         _random = new Random(5);
 
         // Past the 8-bucket / 2-hour warm-up gate so every series is scored.

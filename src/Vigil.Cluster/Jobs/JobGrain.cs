@@ -20,6 +20,13 @@ namespace Vigil.Cluster.Jobs;
 /// any await, so it never interleaves with another turn.</para>
 /// <para>Persistence: after every upload and flush, the data counts and the engine state are written in one
 /// transaction before the caller is answered; the task document records the state across restarts.</para>
+/// <para>Renormalization (<see cref="ResultRenormalizer"/>) runs in the same turn, after the results of newly
+/// finalized buckets are written and before the upload, flush or close is answered, so the stored scores are
+/// consistent once <c>_flush</c> (or the <c>_data</c> post) returns — as Elasticsearch's flush waits until its
+/// renormalizer is idle. It runs when a normalizer had a big change (a scope maximum grew by more than 10%, the
+/// rule on which ml-cpp writes its quantiles), at least every 6 hours of wall-clock time otherwise (ml-cpp's
+/// maximum quantile interval), and on the first finalized buckets after the job opens (the big-change flags are
+/// not persisted).</para>
 /// </remarks>
 [Reentrant]
 internal sealed class JobGrain(
@@ -38,6 +45,10 @@ internal sealed class JobGrain(
     /// <summary>Records an upload must have before the bad-input rule applies.</summary>
     private const long BadInputMinimumRecords = 100;
 
+    /// <summary>Longest wall-clock time between renormalizations while buckets are being finalized (ml-cpp's base
+    /// <c>maxQuantileInterval</c>).</summary>
+    private static readonly TimeSpan MaxRenormalizationInterval = TimeSpan.FromHours(6);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private JobState _state = JobState.Closed;
     private JobProcessor? _processor;
@@ -48,6 +59,8 @@ internal sealed class JobGrain(
     private Guid _upload;
     private long _persistedStateVersion = -1;
     private bool _uploadHoldsGate;
+    private DateTimeOffset _lastRenormalization = DateTimeOffset.MinValue;
+    private long? _persistedFinalizedEndMs;
 
     private string JobId => this.GetPrimaryKeyString();
 
@@ -110,6 +123,7 @@ internal sealed class JobGrain(
                 counts is null ? null : DataCountsDocument.Parse(counts),
                 state ?? [],
                 time);
+            _persistedFinalizedEndMs = _processor.LastFinalizedBucketEndMs;
         }
         catch (ElasticsearchException e) when (e.Status == 404)
         {
@@ -586,6 +600,8 @@ internal sealed class JobGrain(
         _failedOnInput = false;
         _openTimeMs = null;
         _persistedStateVersion = -1;
+        _lastRenormalization = DateTimeOffset.MinValue;
+        _persistedFinalizedEndMs = null;
         registry.Remove(JobId);
         DeactivateOnIdle();
     }
@@ -600,6 +616,12 @@ internal sealed class JobGrain(
         var processor = _processor!;
         var rows = ResultRows.From(JobId, processor.DrainResults(), out var hasFinal);
         await results.WriteAsync(JobId, rows, replaceInterim: hasFinal || rows.Count > 0).ConfigureAwait(true);
+        if (hasFinal)
+        {
+            await RenormalizeAsync(processor).ConfigureAwait(true);
+        }
+
+        _persistedFinalizedEndMs = processor.LastFinalizedBucketEndMs;
         var counts = Serialize(w => processor.Counts.Totals.WriteTo(w, JobId, human: false));
         var timing = Serialize(w => processor.Timing.WriteTo(w, JobId));
         var size = Serialize(w => SizeStats(processor).WriteTo(w, JobId));
@@ -617,6 +639,48 @@ internal sealed class JobGrain(
 
         await documents.PutManyAsync(JobId, documentsToWrite).ConfigureAwait(true);
         _persistedStateVersion = version;
+    }
+
+    /// <summary>
+    /// Renormalizes the stored final results when the normalizers changed a lot (or the interval elapsed), over the
+    /// window ending at the last finalized bucket, extended back to cover the buckets finalized since the previous
+    /// persist (Elasticsearch extends the window the same way when it skips intermediate quantiles). A failure is
+    /// logged and leaves the stored scores as they were, as Elasticsearch's renormalizer does.
+    /// </summary>
+    private async Task RenormalizeAsync(JobProcessor processor)
+    {
+        if (_config is null || processor.LastFinalizedBucketEndMs is not { } end)
+        {
+            return;
+        }
+
+        var normalizers = processor.Normalizers;
+        var bigChange = normalizers.TakeBigChange();
+        var now = time.GetUtcNow();
+        if (!bigChange && now - _lastRenormalization < MaxRenormalizationInterval)
+        {
+            return;
+        }
+
+        _lastRenormalization = now;
+        var window = ResultRenormalizer.WindowMs(_config);
+        if (window <= 0)
+        {
+            return;
+        }
+
+        var from = Math.Min(end, _persistedFinalizedEndMs ?? end);
+        var start = Math.Max(0, from - window);
+        try
+        {
+            var counts = await ResultRenormalizer.RunAsync(results, JobId, normalizers, start, end).ConfigureAwait(true);
+            logger.LogDebug("Job {JobId}: renormalization of [{Start}, {End}) examined {Examined} results and updated {Updated}",
+                JobId, start, end, counts.Examined, counts.Updated);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Job {JobId}: renormalization failed", JobId);
+        }
     }
 
     /// <summary>

@@ -89,6 +89,9 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
     /// <summary>Largest <see cref="ModelBytes"/> seen since the job was created (sampled after each bucket).</summary>
     public long PeakModelBytes => Math.Max(_peakModelBytes, _pipeline.ModelBytes);
 
+    /// <summary>The job's score normalizers as they are now, for renormalizing stored results.</summary>
+    public Analysis.Scoring.ResultNormalizers Normalizers => _pipeline.Normalizers;
+
     /// <summary>Distinct by, over and partition field values modelled.</summary>
     public (int By, int Over, int Partition) FieldCounts => (_pipeline.ByFieldCount, _pipeline.OverFieldCount, _pipeline.PartitionFieldCount);
 

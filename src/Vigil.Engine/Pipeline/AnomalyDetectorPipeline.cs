@@ -203,6 +203,38 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
     }
 
+    /// <summary>The job's score normalizers as they are now, for renormalizing stored results.</summary>
+    public ResultNormalizers Normalizers
+    {
+        get
+        {
+            var records = new ScoreNormalizer[]?[_detectors.Length == 0 ? 0 : MaxDetectorIndex() + 1];
+            foreach (var d in _detectors)
+            {
+                var features = new ScoreNormalizer[d.Function.Features.Length];
+                for (var f = 0; f < features.Length; f++)
+                {
+                    features[f] = d.Normalizer(f);
+                }
+
+                records[d.Spec.Index] = features;
+            }
+
+            return new ResultNormalizers(_bucketNormalizer, _spec.Influencers, _bucketInfluencerNormalizers, _influencerNormalizers, records);
+
+            int MaxDetectorIndex()
+            {
+                var max = 0;
+                foreach (var d in _detectors)
+                {
+                    max = Math.Max(max, d.Spec.Index);
+                }
+
+                return max;
+            }
+        }
+    }
+
     /// <summary>Records dropped because their bucket was already closed.</summary>
     public long LateRecords { get; private set; }
 
@@ -558,7 +590,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
 
         var rootRaw = rootP <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(rootP) : 0.0;
-        _bucketNormalizer.Update(0, rootRaw);
+        _bucketNormalizer.Update(0, rootRaw, bi);
         var bucketScore = _bucketNormalizer.Normalize(0, rootRaw, rootP);
 
         ComputeInfluences(slot, bi);
@@ -877,6 +909,8 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 InitialRecordScore = score,
                 BucketSpan = _spanSeconds,
                 DetectorIndex = d.Spec.Index,
+                NormalizerFeature = leaf.Feature,
+                NormalizerScope = leaf.Scope,
                 IsInterim = interim,
                 Timestamp = startMs,
                 ByFieldName = population ? null : d.Spec.ByFieldName,
@@ -952,7 +986,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         {
             if (!_influencerIndex.ContainsKey(key))
             {
-                _influencerNormalizers[(int)(key >> 32)].Update((int)(key & 0xFFFFFFFF) & ((1 << 20) - 1), 0.0);
+                _influencerNormalizers[(int)(key >> 32)].Update((int)(key & 0xFFFFFFFF) & ((1 << 20) - 1), 0.0, bi);
             }
         }
 
@@ -969,13 +1003,13 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 var p = Math.Exp(_infLogP[i]);
                 _fieldAggregator.Add(p);
                 var raw = p <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(p) : 0.0;
-                _influencerNormalizers[k].Update(_infValue[i] & ((1 << 20) - 1), raw);
+                _influencerNormalizers[k].Update(_infValue[i] & ((1 << 20) - 1), raw, bi);
             }
 
             if (_fieldAggregator.Count == 0)
             {
                 // The field influenced nothing this bucket: its bucket-level normalizer learns a zero.
-                _bucketInfluencerNormalizers[k].Update(0, 0.0);
+                _bucketInfluencerNormalizers[k].Update(0, 0.0, bi);
                 continue;
             }
 
@@ -1002,6 +1036,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                     InfluencerScore = score,
                     InitialInfluencerScore = score,
                     Probability = p,
+                    NormalizerScope = _infValue[i] & ((1 << 20) - 1),
                     BucketSpan = _spanSeconds,
                     IsInterim = interim,
                     Timestamp = startMs,
@@ -1010,7 +1045,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
             var fieldP = _fieldAggregator.Probability;
             var fieldRaw = fieldP <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(fieldP) : 0.0;
-            _bucketInfluencerNormalizers[k].Update(0, fieldRaw);
+            _bucketInfluencerNormalizers[k].Update(0, fieldRaw, bi);
             var fieldScore = _bucketInfluencerNormalizers[k].Normalize(0, fieldRaw, fieldP);
             bucket.BucketInfluencers.Add(new BucketInfluencerDocument
             {

@@ -181,7 +181,7 @@ internal sealed partial class DetectorState
         Aggregator.Add(r.Probability);
         var raw = r.Probability <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(r.Probability) : 0.0;
         var scope = s & ScopeMask;
-        _normalizers[f].Update(scope, raw);
+        _normalizers[f].Update(scope, raw, _scoringBucket);
         if (raw > 0)
         {
             candidates.Add(new LeafResult(Position, f, s, r, raw, scope));

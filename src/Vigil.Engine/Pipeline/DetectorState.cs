@@ -53,6 +53,7 @@ internal sealed partial class DetectorState
     private double[] _partitionTotal = new double[4];
     private long[] _partitionStamp = new long[4];
     private ScoreNormalizer[] _normalizers;
+    private long _scoringBucket;
     private SeriesIndex _series = new();
     private long[] _firstBucket = new long[16];
     private double[] _median = new double[16];
@@ -366,6 +367,7 @@ internal sealed partial class DetectorState
     {
         var gen = _gens[slot];
         var hasGen = gen.BucketIndex == bucketIndex;
+        _scoringBucket = bucketIndex;
         Aggregator.Reset();
         _ruleTimeMs = bucketStartMs;
         RefreshScopes(interners);
@@ -733,7 +735,7 @@ internal sealed partial class DetectorState
                 var bestSeries = gen.Touched[best / nf];
                 Aggregator.Add(bestP);
                 var raw = bestP <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(bestP) : 0.0;
-                _normalizers[bestFeature].Update(0, raw);
+                _normalizers[bestFeature].Update(0, raw, _scoringBucket);
                 if (raw > 0)
                 {
                     var causeStart = candidates.CauseCount;
@@ -784,7 +786,7 @@ internal sealed partial class DetectorState
         Aggregator.Add(p);
         var raw = p <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(p) : 0.0;
         var scope = s & ScopeMask;
-        _normalizers[0].Update(scope, raw);
+        _normalizers[0].Update(scope, raw, _scoringBucket);
         if (raw > 0)
         {
             var causeStart = candidates.CauseCount;
@@ -882,7 +884,7 @@ internal sealed partial class DetectorState
                 Aggregator.Add(p);
                 var raw = p <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(p) : 0.0;
                 var scope = s & ScopeMask;
-                _normalizers[0].Update(scope, raw);
+                _normalizers[0].Update(scope, raw, _scoringBucket);
                 if (raw > 0)
                 {
                     candidates.Add(new LeafResult(Position, 0, s, r, raw, scope));

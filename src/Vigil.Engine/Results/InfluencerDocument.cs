@@ -23,6 +23,12 @@ public sealed class InfluencerDocument
     /// <summary>Probability.</summary>
     public double Probability { get; init; }
 
+    /// <summary>
+    /// Not part of the API document: the influencer's normalizer scope (its value) (for renormalization), or null
+    /// when unknown.
+    /// </summary>
+    public int? NormalizerScope { get; init; }
+
     /// <summary>Bucket span in seconds.</summary>
     public long BucketSpan { get; init; }
 

@@ -26,6 +26,18 @@ public sealed class RecordDocument
     /// <summary>Detector index.</summary>
     public int DetectorIndex { get; init; }
 
+    /// <summary>
+    /// Not part of the API document: the detector feature whose normalizer scored the record (for renormalization),
+    /// or null when unknown.
+    /// </summary>
+    public int? NormalizerFeature { get; init; }
+
+    /// <summary>
+    /// Not part of the API document: the record's normalizer scope (partition, person) (for renormalization), or
+    /// null when unknown.
+    /// </summary>
+    public int? NormalizerScope { get; init; }
+
     /// <summary>Whether this is an interim result.</summary>
     public bool IsInterim { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
@@ -30,10 +31,11 @@ public sealed partial class SqliteStore : IResultStore
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO results (job_id, result_type, id, timestamp, score, is_interim, document)
-            VALUES ($job, $type, $id, $ts, $score, $interim, $doc)
+            INSERT INTO results (job_id, result_type, id, timestamp, score, is_interim, document, normalizer_feature, normalizer_scope)
+            VALUES ($job, $type, $id, $ts, $score, $interim, $doc, $feature, $scope)
             ON CONFLICT (job_id, result_type, id) DO UPDATE SET
-              timestamp = excluded.timestamp, score = excluded.score, is_interim = excluded.is_interim, document = excluded.document
+              timestamp = excluded.timestamp, score = excluded.score, is_interim = excluded.is_interim, document = excluded.document,
+              normalizer_feature = excluded.normalizer_feature, normalizer_scope = excluded.normalizer_scope
             """;
         var job = insert.Parameters.Add("$job", SqliteType.Text);
         var type = insert.Parameters.Add("$type", SqliteType.Text);
@@ -42,6 +44,8 @@ public sealed partial class SqliteStore : IResultStore
         var score = insert.Parameters.Add("$score", SqliteType.Real);
         var interim = insert.Parameters.Add("$interim", SqliteType.Integer);
         var doc = insert.Parameters.Add("$doc", SqliteType.Text);
+        var feature = insert.Parameters.Add("$feature", SqliteType.Integer);
+        var scope = insert.Parameters.Add("$scope", SqliteType.Integer);
         foreach (var row in rows)
         {
             job.Value = jobId;
@@ -51,6 +55,8 @@ public sealed partial class SqliteStore : IResultStore
             score.Value = row.Score;
             interim.Value = row.IsInterim ? 1 : 0;
             doc.Value = Encoding.UTF8.GetString(row.Document);
+            feature.Value = row.NormalizerFeature is { } f ? f : DBNull.Value;
+            scope.Value = row.NormalizerScope is { } sc ? sc : DBNull.Value;
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -151,6 +157,67 @@ public sealed partial class SqliteStore : IResultStore
         }
 
         return new ResultPage(total, rows);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ResultRow> ReadFinalAsync(string jobId, string resultType, long start, long end,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var select = connection.CreateCommand();
+        select.CommandText = """
+            SELECT result_type, id, timestamp, score, is_interim, document, normalizer_feature, normalizer_scope FROM results
+            WHERE job_id = $job AND result_type = $type AND timestamp >= $start AND timestamp < $end AND is_interim = 0
+            ORDER BY timestamp, id
+            """;
+        select.Parameters.AddWithValue("$job", jobId);
+        select.Parameters.AddWithValue("$type", resultType);
+        select.Parameters.AddWithValue("$start", start);
+        select.Parameters.AddWithValue("$end", end);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new ResultRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetDouble(3),
+                reader.GetInt64(4) != 0, Encoding.UTF8.GetBytes(reader.GetString(5)),
+                reader.IsDBNull(6) ? null : reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : reader.GetInt32(7));
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<int> UpdateScoresAsync(string jobId, IReadOnlyList<ScoreUpdate> updates, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        if (updates.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var update = connection.CreateCommand();
+        update.Transaction = transaction;
+        update.CommandText = """
+            UPDATE results SET score = $score, document = $doc
+            WHERE job_id = $job AND result_type = $type AND id = $id AND is_interim = 0
+            """;
+        update.Parameters.AddWithValue("$job", jobId);
+        var type = update.Parameters.Add("$type", SqliteType.Text);
+        var id = update.Parameters.Add("$id", SqliteType.Text);
+        var score = update.Parameters.Add("$score", SqliteType.Real);
+        var doc = update.Parameters.Add("$doc", SqliteType.Text);
+        var updated = 0;
+        foreach (var u in updates)
+        {
+            type.Value = u.ResultType;
+            id.Value = u.Id;
+            score.Value = u.Score;
+            doc.Value = Encoding.UTF8.GetString(u.Document);
+            updated += await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return updated;
     }
 
     /// <inheritdoc />

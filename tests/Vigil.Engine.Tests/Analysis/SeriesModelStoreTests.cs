@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using Vigil.Engine.Analysis.Modeling;
 using static Vigil.Engine.Tests.Analysis.SeriesGenerator;
 
@@ -71,6 +72,50 @@ public sealed class SeriesModelStoreTests
             {
                 var a = store.ScoreThenUpdate(s, Start + i * FiveMinutes, Value(s, i, randomA), 1, Tail.TwoSided);
                 var b = restored.ScoreThenUpdate(s, Start + i * FiveMinutes, Value(s, i, randomB), 1, Tail.TwoSided);
+                Assert.Equal(a, b);
+            }
+        }
+    }
+
+    [Fact]
+    public void Load_accepts_a_version_2_snapshot_without_the_pending_shift_column()
+    {
+        var store = new SeriesModelStore(Options);
+        const int Series = 3;
+        for (var s = 0; s < Series; s++)
+        {
+            store.Add();
+        }
+
+        var random = new Random(7);
+        for (var i = 0; i < 300; i++)
+        {
+            for (var s = 0; s < Series; s++)
+            {
+                store.ScoreThenUpdate(s, Start + i * FiveMinutes, 100 + SeriesGenerator.Gaussian(random), 1, Tail.TwoSided);
+            }
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        store.Save(buffer);
+
+        // A version 2 snapshot is the same without the pending-shift column (the 20th, after 19 double columns).
+        var v3 = buffer.WrittenSpan.ToArray();
+        var shiftAt = 24 + (19 * sizeof(double) * Series);
+        var v2 = new byte[v3.Length - (sizeof(double) * Series)];
+        v3.AsSpan(0, shiftAt).CopyTo(v2);
+        v3.AsSpan(shiftAt + (sizeof(double) * Series)).CopyTo(v2.AsSpan(shiftAt));
+        BinaryPrimitives.WriteInt32LittleEndian(v2.AsSpan(4), 2);
+        var restored = SeriesModelStore.Load(v2, Options);
+
+        var randomA = new Random(8);
+        var randomB = new Random(8);
+        for (var i = 300; i < 400; i++)
+        {
+            for (var s = 0; s < Series; s++)
+            {
+                var a = store.ScoreThenUpdate(s, Start + i * FiveMinutes, 100 + SeriesGenerator.Gaussian(randomA), 1, Tail.TwoSided);
+                var b = restored.ScoreThenUpdate(s, Start + i * FiveMinutes, 100 + SeriesGenerator.Gaussian(randomB), 1, Tail.TwoSided);
                 Assert.Equal(a, b);
             }
         }

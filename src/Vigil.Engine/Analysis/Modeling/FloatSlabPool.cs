@@ -42,6 +42,9 @@ internal sealed class FloatSlabPool
     /// <summary>Blocks ever handed out (in use or on the free list).</summary>
     public int Allocated => _allocated;
 
+    /// <summary>Handles on the free list.</summary>
+    public ReadOnlySpan<int> FreeHandles => _free.AsSpan(0, _freeCount);
+
     /// <summary>Blocks in use.</summary>
     public int InUse => _allocated - _freeCount;
 

@@ -48,6 +48,13 @@ public sealed record SeriesModelOptions
     /// <summary>Buckets after a confirmed change during which outlier down-weighting is relaxed.</summary>
     public int ChangeRelaxBuckets { get; init; } = 12;
 
+    /// <summary>
+    /// Whether a level shift is undone when, within a day of it (at least <see cref="ChangeRelaxBuckets"/>), a value is an
+    /// outlier (p &lt; 1e-3) against the new level but not significant (p ≥ 0.05) against the old one:
+    /// the change was a transient burst, and its end is not a second anomaly.
+    /// </summary>
+    public bool RevertTransientShifts { get; init; } = true;
+
     /// <summary>Whether daily seasonality is tested for (only when the bucket span is 2 hours or less).</summary>
     public bool DetectDailySeasonality { get; init; } = true;
 
@@ -59,7 +66,8 @@ public sealed record SeriesModelOptions
 
     /// <summary>
     /// Whether a value beyond the running range of the series (by more than 5% of the range) counts
-    /// as novel: its single-bucket probability is capped at 1e-3 (engine-research §6.5.7).
+    /// as novel: its single-bucket probability is capped at 1/(n + 1) after n buckets, the chance that
+    /// the newest of n + 1 exchangeable values is the most extreme (engine-research §6.5.7).
     /// </summary>
     public bool RangeNovelty { get; init; } = true;
 

@@ -63,4 +63,51 @@ public sealed partial class SeriesModelStore
 
         return fresh;
     }
+
+    /// <summary>
+    /// Converts a pool of profiles stored as floats (snapshots before version 4: <paramref name="oldBins"/> bins,
+    /// then the scale bins) into quantized profiles of <paramref name="bins"/> bins, resampling linearly around
+    /// the period when the bin counts differ. Handles are kept.
+    /// </summary>
+    private FloatSlabPool FromFloatProfiles(FloatSlabPool old, int oldBins, int bins)
+    {
+        var fresh = new FloatSlabPool(QuantizedProfile.Stride(bins, ScaleBins));
+        if (old.Allocated == 0)
+        {
+            return fresh;
+        }
+
+        if (old.Stride != oldBins + ScaleBins)
+        {
+            throw new InvalidDataException("series model snapshot has profiles of an unexpected size");
+        }
+
+        Span<double> values = stackalloc double[bins];
+        for (var h = 0; h < old.Allocated; h++)
+        {
+            var moved = fresh.Allocate();
+            var source = old.Block(h);
+            for (var b = 0; b < bins; b++)
+            {
+                var pos = ((b + 0.5) * oldBins / bins) - 0.5;
+                var lo = (int)Math.Floor(pos);
+                var frac = pos - lo;
+                values[b] = ((1 - frac) * source[(lo + oldBins) % oldBins]) + (frac * source[(lo + 1) % oldBins]);
+            }
+
+            var profile = new QuantizedProfile(fresh.Block(moved), bins, ScaleBins);
+            profile.SetAll(values);
+            for (var k = 0; k < ScaleBins; k++)
+            {
+                profile.Scale(k) = source[oldBins + k];
+            }
+        }
+
+        foreach (var h in old.FreeHandles)
+        {
+            fresh.Free(h);
+        }
+
+        return fresh;
+    }
 }

@@ -249,6 +249,7 @@ public sealed partial class SeriesModelStore
         _seasonAge[s] = 1;
         _relax[s] = Math.Max(_relax[s], (int)Math.Min(int.MaxValue, DayMs / _options.BucketSpanMs));
         _sinceChange[s] = 0;
+        _shift[s] = 0; // the level was just re-estimated: an earlier shift can no longer be undone
         _mbNum[s] = 0;
         _mbDen[s] = 0;
         _mbSq[s] = 0;

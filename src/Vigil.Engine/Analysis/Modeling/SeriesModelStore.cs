@@ -33,7 +33,7 @@ namespace Vigil.Engine.Analysis.Modeling;
 public sealed partial class SeriesModelStore
 {
     private const int SnapshotMagic = 0x4C475356; // "VSGL"
-    private const int SnapshotVersion = 3; // 2: routine-outlier, outlier-rate columns; 3: 16-bit profiles, 168 weekly bins
+    private const int SnapshotVersion = 4; // 2: routine-outlier, outlier-rate columns; 3: last level shift; 4: 16-bit profiles, 168 weekly bins
     private const long DayMs = 86_400_000L;
     private const int TestBins = 24;
     private const int TestStride = TestBins * 4 + 4;
@@ -45,6 +45,7 @@ public sealed partial class SeriesModelStore
     private const double MultiBucketCorrelation = 0.4536; // sqrt((1 - 0.81) / (1 - 0.81^12))
     private const double LogOutlierHigh = -6.907755278982137; // ln 1e-3
     private const double LogOutlierLow = -11.512925464970229; // ln 1e-5
+    private const double LogNotSignificant = -2.995732273553991; // ln 0.05
     private const double ZClip = 10.0;
     private const double OutlierRateStep = 1e-3; // EW step of the outlier-rate estimate (half-life ≈ 693 buckets)
     private const double ExpectedOutlierRate = 1e-3; // rate of tail p < 1e-3 events a calibrated model expects
@@ -95,6 +96,7 @@ public sealed partial class SeriesModelStore
     private double[] _varSum = [];
     private double[] _resolution = [];
     private double[] _prevX = [];
+    private double[] _shift = [];
     private double[] _logAbs = [];
     private double[] _logSq = [];
     private double[] _logBias = [];
@@ -166,7 +168,7 @@ public sealed partial class SeriesModelStore
         (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
 
     /// <summary>Bytes of the columns every series has (without optional blocks or option-dependent columns).</summary>
-    public const int BaseBytesPerSeries = 19 * sizeof(double) + sizeof(long) + 10 * sizeof(int);
+    public const int BaseBytesPerSeries = 20 * sizeof(double) + sizeof(long) + 10 * sizeof(int);
 
     /// <summary>Bytes of the columns per series for this store's options (option-dependent columns are only allocated when their option is on).</summary>
     public int BytesPerSeriesColumns =>
@@ -292,6 +294,27 @@ public sealed partial class SeriesModelStore
         scale = Math.Max(scale, floor);
         var absE = Math.Max(Math.Abs(e) - halfRes, 0.0);
         var zRaw = Math.Sign(e) * absE / scale;
+        if (_options.RevertTransientShifts && _sinceChange[s] < Math.Max(_options.ChangeRelaxBuckets, _bucketsPerDay) && _shift[s] != 0)
+        {
+            // A level shift that has not lasted a day (or the relax window, if longer) is not yet
+            // confirmed. A value that is an outlier (p < 1e-3) against the new level but ordinary
+            // (p ≥ 0.05, ES's largest significant probability) against the level before the shift
+            // shows the change was a transient burst: the shift is undone and the value is scored
+            // against the old level, so the return from a burst is not reported as a second anomaly.
+            var eOld = e + _shift[s];
+            var absOld = Math.Max(Math.Abs(eOld) - halfRes, 0.0);
+            var zOld = Math.Sign(eOld) * absOld / scale;
+            if (absOld < absE
+                && SpecialFunctions.LogStudentTwoSidedTail(zRaw, nu) < LogOutlierHigh
+                && SpecialFunctions.LogStudentTwoSidedTail(zOld, nu) >= LogNotSignificant)
+            {
+                RevertShift(s);
+                predicted = _level[s] + seasonal;
+                e = eOld;
+                absE = absOld;
+                zRaw = zOld;
+            }
+        }
 
         // ---- Log-space error model (non-negative data): u = ln(x + c) − ln(ŷ⁺ + c).
         var logCapable = _options.LogErrorModel && (_flags[s] & FlagNegativeSeen) == 0 && value >= 0 && double.IsFinite(resolution);
@@ -342,14 +365,17 @@ public sealed partial class SeriesModelStore
         var logSingle = ApplyTail(logTwoSided, zSingle, tail);
         if (_options.RangeNovelty)
         {
-            // A value beyond the running range by more than 5% of it is novel whatever the noise model says.
+            // A value beyond the running range by more than 5% of it is novel whatever the noise
+            // model says. How novel is distribution-free: of n + 1 exchangeable values, the chance
+            // that the last is the largest (or the smallest) is 1/(n + 1), so the single-bucket
+            // probability is capped at 1/(n + 1). A young series' new extremes are thus ordinary
+            // (1/50 after 49 buckets), and only a long history makes leaving its range rare.
             var lo = _rangeMin[s];
             var hi = _rangeMax[s];
             var margin = 0.05 * (hi - lo);
-            const double LogNovel = -6.907755278982137; // ln 1e-3
             if (margin > 0 && ((value > hi + margin && tail != Tail.Low) || (value < lo - margin && tail != Tail.High)))
             {
-                logSingle = Math.Min(logSingle, LogNovel);
+                logSingle = Math.Min(logSingle, -Math.Log(n + 1));
             }
 
             _rangeMin[s] = Math.Min(lo, value);
@@ -499,6 +525,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _varSum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _resolution.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _prevX.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _shift.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _logAbs.AsSpan(0, c * LogWidth));
         ColumnIo.Write<double>(writer, _logSq.AsSpan(0, c * LogWidth));
         ColumnIo.Write<double>(writer, _logBias.AsSpan(0, c * LogWidth));
@@ -541,14 +568,16 @@ public sealed partial class SeriesModelStore
             throw new InvalidDataException("not a series model snapshot");
         }
 
-        if (BinaryPrimitives.ReadInt32LittleEndian(snapshot[4..]) != SnapshotVersion)
+        var version = BinaryPrimitives.ReadInt32LittleEndian(snapshot[4..]);
+        if (version is < 2 or > SnapshotVersion)
         {
             throw new InvalidDataException("unsupported series model snapshot version");
         }
 
         var store = new SeriesModelStore(options);
+        var bins = BinaryPrimitives.ReadInt32LittleEndian(snapshot[20..]);
         if (BinaryPrimitives.ReadInt64LittleEndian(snapshot[8..]) != options.BucketSpanMs
-            || BinaryPrimitives.ReadInt32LittleEndian(snapshot[20..]) != store._dailyShape.Bins * 1000 + store._weeklyShape.Bins)
+            || (version >= 4 && bins != store._dailyShape.Bins * 1000 + store._weeklyShape.Bins))
         {
             throw new InvalidDataException("series model snapshot was taken with a different bucket span");
         }
@@ -576,6 +605,12 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._varSum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._resolution.AsSpan(0, c));
         ColumnIo.Read(ref src, store._prevX.AsSpan(0, c));
+        if (version >= 3)
+        {
+            // Version 2 snapshots have no pending-shift column: no shift is revertible after loading them.
+            ColumnIo.Read(ref src, store._shift.AsSpan(0, c));
+        }
+
         ColumnIo.Read(ref src, store._logAbs.AsSpan(0, c * store.LogWidth));
         ColumnIo.Read(ref src, store._logSq.AsSpan(0, c * store.LogWidth));
         ColumnIo.Read(ref src, store._logBias.AsSpan(0, c * store.LogWidth));
@@ -607,6 +642,13 @@ public sealed partial class SeriesModelStore
         store._tests = FloatSlabPool.Load(ref src);
         store._dailyProfiles = FloatSlabPool.Load(ref src);
         store._weeklyProfiles = FloatSlabPool.Load(ref src);
+        if (version < 4)
+        {
+            // Before version 4 profiles were float bins (then the scale bins), up to 336 weekly bins.
+            store._dailyProfiles = store.FromFloatProfiles(store._dailyProfiles, bins / 1000, store._dailyShape.Bins);
+            store._weeklyProfiles = store.FromFloatProfiles(store._weeklyProfiles, bins % 1000, store._weeklyShape.Bins);
+        }
+
         return store;
     }
 
@@ -911,6 +953,7 @@ public sealed partial class SeriesModelStore
         _level[s] += shift;
         _baseline[s] += shift;
         ResetChangeState(s);
+        _shift[s] = shift;
         _mbNum[s] = 0;
         _mbDen[s] = 0;
         _mbSq[s] = 0;
@@ -921,6 +964,25 @@ public sealed partial class SeriesModelStore
         }
         // The seasonality test keeps its bins: deviations are measured from the (shifted) baseline,
         // and a pattern that repeats daily must not be mistaken for, and erased by, level changes.
+    }
+
+    /// <summary>Undoes the last level shift (see <see cref="SeriesModelOptions.RevertTransientShifts"/>).</summary>
+    private void RevertShift(int s)
+    {
+        var shift = _shift[s];
+        _level[s] -= shift;
+        _baseline[s] -= shift;
+        _shift[s] = 0;
+        _mbNum[s] = 0;
+        _mbDen[s] = 0;
+        _mbSq[s] = 0;
+        _prevZ[s] = 0;
+        _cusumPos[s] = 0;
+        _cusumNeg[s] = 0;
+        _posSum[s] = 0;
+        _negSum[s] = 0;
+        _posCount[s] = 0;
+        _negCount[s] = 0;
     }
 
     private void ResetChangeState(int s)
@@ -936,6 +998,7 @@ public sealed partial class SeriesModelStore
         _varCount[s] = 0;
         _relax[s] = _options.ChangeRelaxBuckets;
         _sinceChange[s] = 0;
+        _shift[s] = 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -1026,6 +1089,7 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _varSum, capacity);
         Array.Resize(ref _resolution, capacity);
         Array.Resize(ref _prevX, capacity);
+        Array.Resize(ref _shift, capacity);
         Array.Resize(ref _logAbs, capacity * LogWidth);
         Array.Resize(ref _logSq, capacity * LogWidth);
         Array.Resize(ref _logBias, capacity * LogWidth);

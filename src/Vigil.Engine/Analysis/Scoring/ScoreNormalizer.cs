@@ -19,13 +19,18 @@ namespace Vigil.Engine.Analysis.Scoring;
 /// (one scope per partition/person pair), so the largest anomaly of a scope scores 100;</item>
 /// <item>absolute probability: 100·(0.95·0.1609·(−ln p − 3) + 0.05), 100 needs p ≤ 1e-4.</item>
 /// </list>
-/// <para>The sketch is fed the maximum raw score of every m updates, m = 3600 / clamp(2·span, 300, 3600)
-/// seconds, and is aged every 20·m updates; scope maxima decay by exp(−2·decay) per update and are
-/// forgotten after 50 updates without a new score. The sketch is a log-spaced histogram of raw
-/// scores (0.005-decade bins from 1e-4 to 100) plus an exact count of zeros.</para>
-/// <para>Call <see cref="Update"/> with every raw score of a bucket first, then <see cref="Normalize"/>
-/// each of them; the value returned is the bucket's initial score and is never revised here
-/// (renormalization of stored results is the job pipeline's concern).</para>
+/// <para>Time runs in buckets. The sketch is fed every raw score (zeros included, as ml-cpp's
+/// <c>updateQuantiles</c>), and percentiles are turned into single-bucket ones with F^(1/m),
+/// m = 3600 / clamp(2·span, 300, 3600) seconds (ml-cpp's bucket normalization factor). The sketch is aged every
+/// 20·m buckets; scope maxima decay by exp(−2·decay) per bucket and are forgotten after 50 buckets without a
+/// new score (ml-cpp's <c>propagateForwardByTime</c> per bucket; counting updates instead of buckets would make
+/// a job with many series forget everything within each bucket). The sketch is a log-spaced histogram of raw scores (0.005-decade bins from 1e-4 to
+/// 100) plus an exact count of zeros; its cumulative counts are cached between changes, so
+/// <see cref="Normalize"/> costs O(1) after the first call following an update of the sketch.</para>
+/// <para>Call <see cref="Update(int, double, long)"/> with every raw score of a bucket first, then <see cref="Normalize"/>
+/// each of them; the value returned is the bucket's initial score. <see cref="Normalize"/> does not change
+/// the normalizer, so stored results can be renormalized later against the current state (see
+/// <see cref="ResultNormalizers"/>); <see cref="TakeBigChange"/> says when that is worth doing.</para>
 /// </remarks>
 public sealed class ScoreNormalizer
 {
@@ -33,6 +38,7 @@ public sealed class ScoreNormalizer
     private const double BinsPerDecade = 200.0;
     private const int Bins = 1200;
     private const int MaxScopes = 1 << 20;
+    private const double BigChangeFactor = 1.1;
 
     private static readonly double[] KnotPercentiles = [0, 70, 85, 90, 95, 97, 99, 99.9, 100];
     private static readonly double[] KnotScores = [0, 1, 1.2, 1.5, 3, 20, 50, 90, 100];
@@ -42,12 +48,14 @@ public sealed class ScoreNormalizer
     private readonly double _decayPerUpdate;
     private double _zeros;
     private double _total;
-    private double _pendingMax;
-    private int _pendingCount;
+    private readonly double[] _cumulative = new double[Bins + 1];
+    private bool _cumulativeValid;
     private int _sinceAge;
     private long _updates;
+    private long _bucket = long.MinValue;
     private double[] _scopeMax = new double[4];
     private long[] _scopeLastUpdate = new long[4];
+    private bool _bigChange;
 
     /// <summary>Creates a normalizer for results with the given bucket span.</summary>
     public ScoreNormalizer(long bucketSpanSeconds)
@@ -68,11 +76,35 @@ public sealed class ScoreNormalizer
     public double SketchWeight => _total;
 
     /// <summary>
-    /// Learns one raw score of a scope. Call once per result per bucket, before <see cref="Normalize"/>.
+    /// Whether an <see cref="Update(int, double, long)"/> since the last call raised a scope maximum by more than 10% (from 0 counts);
+    /// resets the flag. Not part of the saved state.
+    /// </summary>
+    /// <remarks>Implementation note: mirrors ml-cpp's <c>BIG_CHANGE_FACTOR</c> (1.1) test in
+    /// <c>CAnomalyScore::CNormalizer::updateQuantiles</c>, on which the analytics process writes its quantiles and
+    /// Elasticsearch renormalizes the stored results.</remarks>
+    public bool TakeBigChange()
+    {
+        var changed = _bigChange;
+        _bigChange = false;
+        return changed;
+    }
+
+    /// <summary>
+    /// Learns one raw score of a scope, as the only result of its own bucket (single-series use). Call before
+    /// <see cref="Normalize"/>.
     /// </summary>
     /// <param name="scope">Dense scope id (partition/person pair); 0 for single-series jobs.</param>
     /// <param name="raw">Raw score (see <see cref="RawScore"/>); 0 for results with p &gt; 0.035.</param>
-    public void Update(int scope, double raw)
+    public void Update(int scope, double raw) => Update(scope, raw, _bucket == long.MinValue ? 0 : _bucket + 1);
+
+    /// <summary>
+    /// Learns one raw score of a scope in bucket <paramref name="bucket"/> (bucket indexes never decrease).
+    /// Call once per result of the bucket, before <see cref="Normalize"/>.
+    /// </summary>
+    /// <param name="scope">Dense scope id (partition/person pair); 0 for single-series jobs.</param>
+    /// <param name="raw">Raw score (see <see cref="RawScore"/>); 0 for results with p &gt; 0.035.</param>
+    /// <param name="bucket">Index of the result's bucket (time divided by the bucket span).</param>
+    public void Update(int scope, double raw, long bucket)
     {
         if ((uint)scope >= MaxScopes)
         {
@@ -80,26 +112,52 @@ public sealed class ScoreNormalizer
         }
 
         raw = Math.Max(0.0, raw);
+        AdvanceTo(bucket);
         _updates++;
         EnsureScope(scope);
-        var age = Math.Exp(-2 * _decayPerUpdate * Math.Max(1, _updates - _scopeLastUpdate[scope]));
-        if (_updates - _scopeLastUpdate[scope] > 50 && _scopeLastUpdate[scope] > 0)
+        // Scope stamps are bucket + 1, so 0 means "never scored".
+        var stamp = _bucket + 1;
+        var last = _scopeLastUpdate[scope];
+        double previous;
+        if (last == 0)
         {
-            _scopeMax[scope] = 0;
+            previous = 0.0;
+        }
+        else if (last == stamp)
+        {
+            previous = _scopeMax[scope];
+        }
+        else
+        {
+            var elapsed = stamp - last;
+            previous = elapsed > 50 ? 0.0 : _scopeMax[scope] * Math.Exp(-2 * _decayPerUpdate * elapsed);
         }
 
-        _scopeMax[scope] = Math.Max(_scopeMax[scope] * age, raw);
-        _scopeLastUpdate[scope] = _updates;
+        _scopeMax[scope] = Math.Max(previous, raw);
+        _bigChange |= _scopeMax[scope] > BigChangeFactor * previous;
+        _scopeLastUpdate[scope] = stamp;
 
-        _pendingMax = Math.Max(_pendingMax, raw);
-        if (++_pendingCount >= _sampleEvery)
+        AddToSketch(raw);
+    }
+
+    /// <summary>Moves the normalizer's clock to <paramref name="bucket"/>: counts the buckets passed into the sampling window and ages the sketch.</summary>
+    private void AdvanceTo(long bucket)
+    {
+        if (_bucket == long.MinValue)
         {
-            AddToSketch(_pendingMax);
-            _pendingMax = 0;
-            _pendingCount = 0;
+            _bucket = bucket;
+            return;
         }
 
-        if (++_sinceAge >= 20 * _sampleEvery)
+        if (bucket <= _bucket)
+        {
+            return;
+        }
+
+        var passed = (int)Math.Min(bucket - _bucket, int.MaxValue / 2);
+        _bucket = bucket;
+        _sinceAge += passed;
+        if (_sinceAge >= 20 * _sampleEvery)
         {
             var factor = Math.Exp(-_decayPerUpdate * _sinceAge);
             for (var i = 0; i < Bins; i++)
@@ -110,6 +168,7 @@ public sealed class ScoreNormalizer
             _zeros *= factor;
             _total *= factor;
             _sinceAge = 0;
+            _cumulativeValid = false;
         }
     }
 
@@ -135,15 +194,11 @@ public sealed class ScoreNormalizer
         // Percentile and noise ceilings need a sketch.
         var total = _total + 1.0;
         var bin = BinOf(raw);
-        var below = _zeros;
-        for (var i = 0; i < bin; i++)
-        {
-            below += _bins[i];
-        }
-
+        EnsureCumulative();
+        var below = _zeros + _cumulative[bin];
         var upTo = below + _bins[bin] + 1.0;
 
-        // The sketch holds maxima of m buckets; a single bucket's percentile is F^(1/m) (ml-cpp's
+        // A single bucket's percentile on the standard (hourly) bucket length is F^(1/m) (ml-cpp's
         // bucket normalization factor).
         var lower = 100.0 * Math.Pow(below / total, 1.0 / _sampleEvery);
         var upper = 100.0 * Math.Pow(Math.Min(upTo / total, 1.0), 1.0 / _sampleEvery);
@@ -167,8 +222,8 @@ public sealed class ScoreNormalizer
         var span = writer.GetSpan(64);
         BinaryPrimitives.WriteDoubleLittleEndian(span, _zeros);
         BinaryPrimitives.WriteDoubleLittleEndian(span[8..], _total);
-        BinaryPrimitives.WriteDoubleLittleEndian(span[16..], _pendingMax);
-        BinaryPrimitives.WriteInt32LittleEndian(span[24..], _pendingCount);
+        BinaryPrimitives.WriteDoubleLittleEndian(span[16..], 0.0); // formerly a sampling window's maximum
+        BinaryPrimitives.WriteInt32LittleEndian(span[24..], 0);
         BinaryPrimitives.WriteInt32LittleEndian(span[28..], _sinceAge);
         BinaryPrimitives.WriteInt64LittleEndian(span[32..], _updates);
         BinaryPrimitives.WriteInt32LittleEndian(span[40..], _scopeMax.Length);
@@ -176,6 +231,9 @@ public sealed class ScoreNormalizer
         Modeling.ColumnIo.Write<double>(writer, _bins);
         Modeling.ColumnIo.Write<double>(writer, _scopeMax);
         Modeling.ColumnIo.Write<long>(writer, _scopeLastUpdate);
+        var tail = writer.GetSpan(8);
+        BinaryPrimitives.WriteInt64LittleEndian(tail, _bucket);
+        writer.Advance(8);
     }
 
     /// <summary>Restores a normalizer written by <see cref="Save"/>.</summary>
@@ -184,8 +242,6 @@ public sealed class ScoreNormalizer
         var normalizer = new ScoreNormalizer(bucketSpanSeconds);
         normalizer._zeros = BinaryPrimitives.ReadDoubleLittleEndian(source);
         normalizer._total = BinaryPrimitives.ReadDoubleLittleEndian(source[8..]);
-        normalizer._pendingMax = BinaryPrimitives.ReadDoubleLittleEndian(source[16..]);
-        normalizer._pendingCount = BinaryPrimitives.ReadInt32LittleEndian(source[24..]);
         normalizer._sinceAge = BinaryPrimitives.ReadInt32LittleEndian(source[28..]);
         normalizer._updates = BinaryPrimitives.ReadInt64LittleEndian(source[32..]);
         var scopes = BinaryPrimitives.ReadInt32LittleEndian(source[40..]);
@@ -195,11 +251,37 @@ public sealed class ScoreNormalizer
         normalizer._scopeLastUpdate = new long[scopes];
         Modeling.ColumnIo.Read(ref src, normalizer._scopeMax.AsSpan());
         Modeling.ColumnIo.Read(ref src, normalizer._scopeLastUpdate.AsSpan());
+        if (src.Length >= 8)
+        {
+            // The bucket clock (absent from states written before it existed: the clock restarts).
+            normalizer._bucket = BinaryPrimitives.ReadInt64LittleEndian(src);
+        }
+
         return normalizer;
+    }
+
+    /// <summary>Rebuilds the cached cumulative bin counts (<c>_cumulative[i]</c> = weight of bins below i) after the sketch changed.</summary>
+    private void EnsureCumulative()
+    {
+        if (_cumulativeValid)
+        {
+            return;
+        }
+
+        var sum = 0.0;
+        for (var i = 0; i < Bins; i++)
+        {
+            _cumulative[i] = sum;
+            sum += _bins[i];
+        }
+
+        _cumulative[Bins] = sum;
+        _cumulativeValid = true;
     }
 
     private void AddToSketch(double raw)
     {
+        _cumulativeValid = false;
         _total += 1.0;
         if (raw <= 0)
         {
@@ -224,17 +306,29 @@ public sealed class ScoreNormalizer
             return 0.0;
         }
 
-        var cumulative = _zeros;
-        for (var i = 0; i < Bins; i++)
+        // First bin whose cumulative weight (zeros included) reaches half.
+        EnsureCumulative();
+        var target = half - _zeros;
+        int lo = 0, hi = Bins - 1;
+        if (_cumulative[Bins] < target)
         {
-            cumulative += _bins[i];
-            if (cumulative >= half)
+            return 100.0;
+        }
+
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (_cumulative[mid + 1] >= target)
             {
-                return Math.Pow(10.0, MinLog10 + (i + 0.5) / BinsPerDecade);
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
             }
         }
 
-        return 100.0;
+        return Math.Pow(10.0, MinLog10 + (lo + 0.5) / BinsPerDecade);
     }
 
     private static double Knot(double percentile)
