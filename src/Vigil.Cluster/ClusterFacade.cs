@@ -128,6 +128,23 @@ internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions optio
         return reply.LastFinalizedBucketEndMs;
     }
 
+    public async Task UpdateJobFilterAsync(string jobId, string filterId, IReadOnlyList<string> items)
+    {
+        // Only a job with a task can be running; activating the grain of a closed job would do nothing.
+        if (await documents.GetAsync(jobId, JobDocumentKinds.Task).ConfigureAwait(false) is not null)
+        {
+            await Job(jobId).UpdateFilterAsync(filterId, new Immutable<string[]>([.. items])).ConfigureAwait(false);
+        }
+    }
+
+    public async Task UpdateJobConfigAsync(string jobId, byte[] config)
+    {
+        if (await documents.GetAsync(jobId, JobDocumentKinds.Task).ConfigureAwait(false) is not null)
+        {
+            Throw(await Job(jobId).UpdateConfigAsync(new Immutable<byte[]>(config)).ConfigureAwait(false));
+        }
+    }
+
     private IJobGrain Job(string jobId) => grains.GetGrain<IJobGrain>(jobId);
 
     private static void Throw(GrainError? error)

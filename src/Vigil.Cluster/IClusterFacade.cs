@@ -27,4 +27,10 @@ public interface IClusterFacade
 
     /// <summary>Flushes a job.</summary>
     Task<long?> FlushJobAsync(string jobId, FlushParameters parameters);
+
+    /// <summary>Gives an open job the new items of a filter its custom rules name (no-op for a job that is not open).</summary>
+    Task UpdateJobFilterAsync(string jobId, string filterId, IReadOnlyList<string> items);
+
+    /// <summary>Gives a job that is not closed its updated configuration; a running job applies the new custom rules.</summary>
+    Task UpdateJobConfigAsync(string jobId, byte[] config);
 }

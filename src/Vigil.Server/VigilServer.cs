@@ -65,6 +65,7 @@ public static class VigilServer
         builder.Services.AddSingleton<IJobStore>(store);
         builder.Services.AddSingleton<IJobDocumentStore>(store);
         builder.Services.AddSingleton<IResultStore>(store);
+        builder.Services.AddSingleton<IFilterStore>(store);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRequestDecompression();
 
@@ -74,6 +75,7 @@ public static class VigilServer
         builder.Services.AddSingleton<JobsApi>();
         builder.Services.AddSingleton<JobLifecycleApi>();
         builder.Services.AddSingleton<ResultsApi>();
+        builder.Services.AddSingleton<FiltersApi>();
 
         var app = builder.Build();
         var router = app.Services.GetRequiredService<RestRouter>();
@@ -82,6 +84,7 @@ public static class VigilServer
         app.Services.GetRequiredService<JobsApi>().Register(router);
         app.Services.GetRequiredService<JobLifecycleApi>().Register(router);
         app.Services.GetRequiredService<ResultsApi>().Register(router);
+        app.Services.GetRequiredService<FiltersApi>().Register(router);
 
         app.UseRequestDecompression();
         app.UseMiddleware<EsProtocolMiddleware>();

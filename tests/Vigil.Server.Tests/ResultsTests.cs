@@ -15,7 +15,7 @@ public sealed class ResultsTests(ServerFixture fixture) : IClassFixture<ServerFi
     /// Ten airlines, one record each per 10 minutes, for 10 days; airline AAL's response time jumps tenfold
     /// for one hour on day 8. Fixed seed.
     /// </summary>
-    private static string Farequote(int days, int anomalyHour)
+    private static string Farequote(int days, int anomalyHour, int anomalyHours = 1)
     {
         var random = new Random(1234);
         var sb = new StringBuilder();
@@ -25,7 +25,7 @@ public sealed class ResultsTests(ServerFixture fixture) : IClassFixture<ServerFi
             {
                 var airline = a == 0 ? "AAL" : "A" + a.ToString(CultureInfo.InvariantCulture);
                 var value = 100 + (a * 10) + (random.NextDouble() * 10);
-                if (a == 0 && (t - Start) / 3600 == anomalyHour)
+                if (a == 0 && (t - Start) / 3600 >= anomalyHour && (t - Start) / 3600 < anomalyHour + anomalyHours)
                 {
                     value *= 10;
                 }
@@ -221,18 +221,30 @@ public sealed class ResultsTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Rules_the_engine_cannot_apply_yet_refuse_to_open()
+    public async Task Skip_model_update_rules_keep_an_injected_level_anomalous()
     {
-        await Jobs.CreateAsync(Server, "results-rules-update", """
-            {"analysis_config":{"detectors":[{"function":"mean","field_name":"x",
-              "custom_rules":[{"actions":["skip_model_update"],"conditions":[{"applies_to":"actual","operator":"gt","value":5}]}]}]},
-             "data_description":{}}
-            """);
+        // AAL is ten times higher for three hours. Without the rule the model learns the level during the shift; with
+        // skip_model_update on actual > 500 it does not, so the third hour is still as anomalous as the first.
+        const string rule = """
+            "custom_rules":[{"actions":["skip_model_update"],"conditions":[{"applies_to":"actual","operator":"gt","value":500}]}]
+            """;
+        var probabilities = new List<double>();
+        foreach (var (job, rules) in new[] { ("results-skip-update", "," + rule), ("results-learns", "") })
+        {
+            await Jobs.CreateOpenAsync(Server, job, $$$"""
+                {"analysis_config":{"bucket_span":"1h","detectors":[{"function":"mean","field_name":"responsetime","by_field_name":"airline"{{{rules}}}}]},
+                 "data_description":{"time_field":"time","time_format":"epoch"}}
+                """);
+            await Jobs.PostDataAsync(Server, job, Farequote(10, anomalyHour: (8 * 24) + 5, anomalyHours: 3));
+            await Server.PostAsync($"/_ml/anomaly_detectors/{job}/_close");
+            var third = (Start + (((8 * 24) + 7) * 3600L)) * 1000;
+            var records = (await Server.GetAsync($"/_ml/anomaly_detectors/{job}/results/records?size=10000")).Json!["records"]!.AsArray();
+            var record = records.FirstOrDefault(r => (string?)r!["by_field_value"] == "AAL" && (long)r!["timestamp"]! == third);
+            probabilities.Add(record is null ? 1.0 : (double)record["probability"]!);
+        }
 
-        var open = await Server.PostAsync("/_ml/anomaly_detectors/results-rules-update/_open");
-
-        Assert.Equal(HttpStatusCode.BadRequest, open.Status);
-        Assert.Contains("skip_model_update", open.ErrorReason, StringComparison.Ordinal);
+        Assert.True(probabilities[0] < 1e-6, $"with skip_model_update: {probabilities[0]}");
+        Assert.True(probabilities[1] > 100 * probabilities[0], $"learning {probabilities[1]}, skipping {probabilities[0]}");
     }
 
     [Fact]

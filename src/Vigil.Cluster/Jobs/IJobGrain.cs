@@ -38,4 +38,17 @@ public interface IJobGrain : IGrainWithStringKey
 
     /// <summary>The job's runtime status.</summary>
     Task<JobRuntimeStatus> GetStatusAsync();
+
+    /// <summary>
+    /// A filter the job's custom rules name was updated: an open job's engine takes the new items from the next
+    /// bucket it scores (after any upload in progress). Nothing happens for a job that is not running.
+    /// </summary>
+    Task UpdateFilterAsync(string filterId, Immutable<string[]> items);
+
+    /// <summary>
+    /// A job update changed the configuration of a job that is not closed (<paramref name="config"/>, the JSON about to
+    /// be stored): the grain keeps it (it rewrites the configuration at close), and a running job takes its detectors'
+    /// custom rules from the next bucket it scores. An error when the engine cannot apply them.
+    /// </summary>
+    Task<GrainError?> UpdateConfigAsync(Immutable<byte[]> config);
 }

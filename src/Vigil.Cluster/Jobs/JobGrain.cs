@@ -31,6 +31,7 @@ namespace Vigil.Cluster.Jobs;
 [Reentrant]
 internal sealed class JobGrain(
     IJobStore jobs,
+    IFilterStore filters,
     IJobDocumentStore documents,
     IResultStore results,
     LocalJobRegistry registry,
@@ -118,11 +119,18 @@ internal sealed class JobGrain(
             var counts = await documents.GetAsync(JobId, JobDocumentKinds.DataCounts).ConfigureAwait(true);
             var state = await documents.GetAsync(JobId, JobDocumentKinds.ModelState).ConfigureAwait(true);
             _processor = new JobProcessor(
-                JobProcessorSpecs.From(config),
+                JobProcessorSpecs.From(config, await ResolveFiltersAsync(config).ConfigureAwait(true)),
                 counts is null ? null : DataCountsDocument.Parse(counts),
                 state ?? [],
                 time);
             _persistedFinalizedEndMs = _processor.LastFinalizedBucketEndMs;
+        }
+        catch (ElasticsearchException e) when (e.Status == 404)
+        {
+            // A filter the rules name is gone (deleting a filter in use is refused, so only a store edited by hand).
+            _state = JobState.Closed;
+            await documents.DeleteAsync(JobId, JobDocumentKinds.Task).ConfigureAwait(true);
+            return Error(e);
         }
         catch (NotSupportedException e)
         {
@@ -147,6 +155,78 @@ internal sealed class JobGrain(
         registry.Set(JobId, config.ModelMemoryLimitMb * 1024 * 1024);
         DelayDeactivation(TimeSpan.FromDays(3650));
         return null;
+    }
+
+    /// <summary>The items of the filters the job's custom rule scopes name (ES resolves them when the process starts).</summary>
+    /// <exception cref="ElasticsearchException">404 <c>No filter with id [x] exists</c> for a missing filter.</exception>
+    private async Task<Dictionary<string, IReadOnlyCollection<string>>?> ResolveFiltersAsync(JobConfig config)
+    {
+        var ids = config.ReferencedFilterIds();
+        if (ids.Count == 0)
+        {
+            return null;
+        }
+
+        var resolved = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            var raw = await filters.GetFilterAsync(id).ConfigureAwait(true)
+                ?? throw ElasticsearchException.ResourceNotFound($"No filter with id [{id}] exists");
+            resolved[id] = [.. MlFilter.ParseStored(raw).Items];
+        }
+
+        return resolved;
+    }
+
+    public async Task UpdateFilterAsync(string filterId, Immutable<string[]> items)
+    {
+        await _gate.WaitAsync().ConfigureAwait(true);
+        try
+        {
+            _processor?.UpdateFilter(filterId, items.Value);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<GrainError?> UpdateConfigAsync(Immutable<byte[]> config)
+    {
+        await _gate.WaitAsync().ConfigureAwait(true);
+        try
+        {
+            var updated = JobConfigParser.ParseStored(config.Value);
+            if (_processor is null)
+            {
+                if (_config is not null)
+                {
+                    _config = updated.WithFinishedTime(_config.FinishedTime);
+                }
+
+                return null;
+            }
+
+            try
+            {
+                _processor.UpdateRules(JobProcessorSpecs.From(updated, await ResolveFiltersAsync(updated).ConfigureAwait(true)));
+            }
+            catch (NotSupportedException e)
+            {
+                return Error(ElasticsearchException.StatusError($"Cannot update job [{JobId}] while it is open: {e.Message}"));
+            }
+            catch (ElasticsearchException e)
+            {
+                return Error(e);
+            }
+
+            _config = updated.WithFinishedTime(_config?.FinishedTime);
+            return null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>

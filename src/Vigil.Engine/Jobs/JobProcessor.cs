@@ -69,6 +69,23 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
     /// <summary>Bytes the models of the job hold.</summary>
     public long ModelBytes => _pipeline.ModelBytes;
 
+    /// <summary>
+    /// Replaces every detector's custom rules with those of <paramref name="spec"/> (a job update while the job is open;
+    /// the detectors themselves cannot change).
+    /// </summary>
+    public void UpdateRules(JobProcessorSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var detectors = spec.Analysis.Detectors;
+        for (var d = 0; d < detectors.Count; d++)
+        {
+            _pipeline.SetRules(d, detectors[d].Rules);
+        }
+    }
+
+    /// <summary>Gives custom rule scopes naming filter <paramref name="filterId"/> its new items (ES updates an open job's process).</summary>
+    public void UpdateFilter(string filterId, IReadOnlyCollection<string> items) => _pipeline.UpdateFilter(filterId, items);
+
     /// <summary>Largest <see cref="ModelBytes"/> seen since the job was created (sampled after each bucket).</summary>
     public long PeakModelBytes => Math.Max(_peakModelBytes, _pipeline.ModelBytes);
 

@@ -15,14 +15,19 @@ public sealed record JobProcessorSpec(string JobId, IngestSchema Schema, int Req
 public static class JobProcessorSpecs
 {
     /// <summary>The processor spec of a job.</summary>
-    public static JobProcessorSpec From(JobConfig job)
+    /// <param name="job">The job.</param>
+    /// <param name="filters">The items of every filter the job's custom rule scopes name, by filter id (see
+    /// <see cref="JobConfig.ReferencedFilterIds"/>); may be null when the job has no scoped rule.</param>
+    /// <exception cref="ArgumentException">A scope names a filter missing from <paramref name="filters"/>.</exception>
+    /// <exception cref="NotSupportedException">A rule has the <c>force_time_shift</c> action (refused, not ignored).</exception>
+    public static JobProcessorSpec From(JobConfig job, IReadOnlyDictionary<string, IReadOnlyCollection<string>>? filters = null)
     {
         var schema = job.ToIngestSchema();
         var detectors = new List<DetectorSpec>(job.AnalysisConfig.Detectors.Count);
         foreach (var d in job.AnalysisConfig.Detectors)
         {
             detectors.Add(new DetectorSpec(d.DetectorIndex, d.Function, d.FieldName, d.ByFieldName, d.OverFieldName,
-                d.PartitionFieldName, d.UseNull, d.ExcludeFrequent, d.DetectorDescription, Rules(d.CustomRules)));
+                d.PartitionFieldName, d.UseNull, d.ExcludeFrequent, d.DetectorDescription, Rules(d.CustomRules, filters)));
         }
 
         var analysis = new AnalysisSpec(job.JobId, schema.BucketSpanMs, schema.LatencyMs, detectors, job.AnalysisConfig.Influencers,
@@ -30,11 +35,17 @@ public static class JobProcessorSpecs
         return new JobProcessorSpec(job.JobId, schema, job.RequiredInputFields.Count, analysis);
     }
 
-    private static List<DetectorRuleSpec> Rules(IReadOnlyList<DetectionRule> rules)
+    private static List<DetectorRuleSpec> Rules(IReadOnlyList<DetectionRule> rules,
+        IReadOnlyDictionary<string, IReadOnlyCollection<string>>? filters)
     {
         var result = new List<DetectorRuleSpec>(rules.Count);
         foreach (var rule in rules)
         {
+            if (rule.Actions.Contains("force_time_shift"))
+            {
+                throw new NotSupportedException("the force_time_shift rule action is not supported by the analysis pipeline yet");
+            }
+
             var conditions = new List<RuleConditionSpec>(rule.Conditions.Count);
             foreach (var c in rule.Conditions)
             {
@@ -55,8 +66,20 @@ public static class JobProcessorSpecs
                 conditions.Add(new RuleConditionSpec(target, op, c.Value));
             }
 
+            var scope = new List<RuleScopeSpec>(rule.Scope.Count);
+            foreach (var entry in rule.Scope)
+            {
+                IReadOnlyCollection<string>? items = null;
+                if (filters is null || !filters.TryGetValue(entry.FilterId, out items))
+                {
+                    throw new ArgumentException($"No filter with id [{entry.FilterId}] exists", nameof(filters));
+                }
+
+                scope.Add(new RuleScopeSpec(entry.FieldName, entry.FilterId, entry.FilterType != "exclude", items));
+            }
+
             result.Add(new DetectorRuleSpec(rule.Actions.Contains("skip_result"), rule.Actions.Contains("skip_model_update"),
-                rule.Scope.Count > 0, conditions));
+                scope, conditions));
         }
 
         return result;

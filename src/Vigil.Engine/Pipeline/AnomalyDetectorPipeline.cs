@@ -174,6 +174,18 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     /// <summary>The detectors' states, in configuration order.</summary>
     internal IReadOnlyList<DetectorState> Detectors => _detectors;
 
+    /// <summary>Replaces the custom rules of detector <paramref name="detector"/> (position in the config) from the next bucket scored.</summary>
+    public void SetRules(int detector, IReadOnlyList<DetectorRuleSpec>? rules) => _detectors[detector].SetRules(rules);
+
+    /// <summary>Gives custom rule scopes naming filter <paramref name="filterId"/> its new items (a filter update while the job is open).</summary>
+    public void UpdateFilter(string filterId, IReadOnlyCollection<string> items)
+    {
+        foreach (var d in _detectors)
+        {
+            d.UpdateFilter(filterId, items);
+        }
+    }
+
     /// <summary>
     /// Most threads one detector uses to score the series of a large bucket (default: the processor count).
     /// Results do not depend on it; 1 scores on the calling thread only.

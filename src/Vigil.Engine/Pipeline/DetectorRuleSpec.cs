@@ -2,19 +2,31 @@ namespace Vigil.Engine.Pipeline;
 
 /// <summary>A detector custom rule as the pipeline applies it.</summary>
 /// <param name="SkipResult">The <c>skip_result</c> action: a matching series-bucket produces no result.</param>
-/// <param name="SkipModelUpdate">The <c>skip_model_update</c> action (not supported by the pipeline yet).</param>
-/// <param name="HasScope">Whether the rule has a <c>scope</c> (needs filters; not supported by the pipeline yet).</param>
+/// <param name="SkipModelUpdate">The <c>skip_model_update</c> action: the model does not learn from a matching series-bucket.</param>
+/// <param name="Scope">The rule's <c>scope</c>, with each filter's items resolved; empty for a rule without scope.</param>
 /// <param name="Conditions">All must hold for the rule to match.</param>
-public sealed record DetectorRuleSpec(bool SkipResult, bool SkipModelUpdate, bool HasScope, IReadOnlyList<RuleConditionSpec> Conditions)
+/// <remarks>
+/// Implementation note (mirrors ES/ml-cpp <c>CDetectionRule</c>): a rule applies to a series-bucket when the series is
+/// in every scope entry (its value of the named by/over/partition field is in the filter for <c>include</c>, not in it
+/// for <c>exclude</c>) and every condition holds.
+/// </remarks>
+public sealed record DetectorRuleSpec(bool SkipResult, bool SkipModelUpdate, IReadOnlyList<RuleScopeSpec> Scope,
+    IReadOnlyList<RuleConditionSpec> Conditions)
 {
+    /// <summary>Whether the rule has a <c>scope</c>.</summary>
+    public bool HasScope => Scope.Count > 0;
+
     /// <summary>Whether every condition holds for a series-bucket.</summary>
     /// <param name="actual">The bucket value.</param>
     /// <param name="typical">The model's typical value.</param>
     /// <param name="bucketStartMs">Bucket start, epoch ms (<c>time</c> conditions compare epoch seconds).</param>
     public bool Matches(double actual, double typical, long bucketStartMs)
     {
-        foreach (var c in Conditions)
+        // Indexed, not foreach: enumerating the interface would allocate per series-bucket.
+        var conditions = Conditions;
+        for (var i = 0; i < conditions.Count; i++)
         {
+            var c = conditions[i];
             var x = c.AppliesTo switch
             {
                 RuleTarget.Actual => actual,
@@ -38,6 +50,13 @@ public sealed record DetectorRuleSpec(bool SkipResult, bool SkipModelUpdate, boo
         return true;
     }
 }
+
+/// <summary>One entry of a rule's <c>scope</c>: a split field and the filter its value is checked against.</summary>
+/// <param name="FieldName">The by, over or partition field the entry names.</param>
+/// <param name="FilterId">The filter's id (for filter updates of an open job).</param>
+/// <param name="Include"><c>include</c> (the value must be in the filter) or <c>exclude</c> (it must not).</param>
+/// <param name="Items">The filter's items when the job opened.</param>
+public sealed record RuleScopeSpec(string FieldName, string FilterId, bool Include, IReadOnlyCollection<string> Items);
 
 /// <summary>One numeric condition of a rule.</summary>
 /// <param name="AppliesTo">What is compared.</param>

@@ -9,8 +9,11 @@ namespace Vigil.Engine.Pipeline;
 /// Scoring a bucket runs in two phases. Phase 1 scores each series' bucket value and updates its model
 /// (<see cref="SeriesModelStore.ScoreThenUpdate"/>); it touches only that series' state, so large buckets
 /// are split into chunks scored on several threads. Phase 2 walks the results in series order on the calling
-/// thread and does everything that is shared or order-dependent (model plot, rules, the bucket aggregator,
-/// the normalizers, candidate records), so results are identical whatever the number of threads.
+/// thread and does everything that is shared or order-dependent (model plot, <c>skip_result</c> rules, the bucket
+/// aggregator, the normalizers, candidate records), so results are identical whatever the number of threads.
+/// <c>skip_model_update</c> rules are checked in phase 1, between scoring a series and letting its model learn
+/// (the learn gate of <see cref="SeriesModelStore.ScoreThenUpdate"/>): they only read the series' scope and the
+/// rule, so the outcome does not depend on the chunking either.
 /// </remarks>
 internal sealed partial class DetectorState
 {
@@ -156,7 +159,7 @@ internal sealed partial class DetectorState
             for (var f = 0; f < nf; f++)
             {
                 var value = FeatureValue(gen, hasData, s, features[f]);
-                _batchResults[(i * nf) + f] = _stores[f].ScoreThenUpdate(s, _batchStartMs, value, count, tails[f]);
+                _batchResults[(i * nf) + f] = _stores[f].ScoreThenUpdate(s, _batchStartMs, value, count, tails[f], _learnGate);
             }
         }
     }
@@ -170,7 +173,7 @@ internal sealed partial class DetectorState
             plots.Add(Plot(analysis, interners, s, f, bucketStartMs, r, hasData || Function.EmptyBucketIsZero));
         }
 
-        if (!r.Scored || SkipResult(r, bucketStartMs))
+        if (!r.Scored || SkipsResult(s, r, bucketStartMs))
         {
             return;
         }

@@ -82,7 +82,7 @@ internal sealed partial class DetectorState
     {
         Position = position;
         Spec = spec;
-        _skipRules = SkipResultRules(spec, function);
+        SetRules(spec.Rules);
         Function = function;
         FieldIndex = fieldIndex;
         ByIndex = byIndex;
@@ -145,42 +145,6 @@ internal sealed partial class DetectorState
 
     /// <summary>The detector's config.</summary>
     public DetectorSpec Spec { get; }
-
-    /// <summary>The detector's <c>skip_result</c> rules (conditions only).</summary>
-    private readonly DetectorRuleSpec[] _skipRules;
-
-    /// <summary>
-    /// Checks the detector's custom rules: the pipeline applies <c>skip_result</c> rules made of conditions to
-    /// single-series (by/partition) metric and count detectors. Scoped rules (they need filters) and
-    /// <c>skip_model_update</c> are refused rather than silently ignored.
-    /// </summary>
-    private static DetectorRuleSpec[] SkipResultRules(DetectorSpec spec, DetectorFunction function)
-    {
-        if (spec.Rules is not { Count: > 0 } rules)
-        {
-            return [];
-        }
-
-        foreach (var rule in rules)
-        {
-            if (rule.HasScope)
-            {
-                throw new NotSupportedException("custom rules with a scope (filters) are not supported by the analysis pipeline yet");
-            }
-
-            if (rule.SkipModelUpdate)
-            {
-                throw new NotSupportedException("the skip_model_update rule action is not supported by the analysis pipeline yet");
-            }
-        }
-
-        if (spec.OverFieldName is not null || function.Rare || function.LatLong)
-        {
-            throw new NotSupportedException("custom rules on population, rare and lat_long detectors are not supported by the analysis pipeline yet");
-        }
-
-        return [.. rules];
-    }
 
     /// <summary>
     /// Which split values <c>exclude_frequent</c> removes: <c>by</c> the by values (attributes in a population
@@ -268,6 +232,12 @@ internal sealed partial class DetectorState
             bytes += ((long)_presence.Length * 16) + ((long)_attrPeople.Length * 4);
             bytes += ((long)_partitionFirst.Length * 8) + ((long)_partitionPeople.Length * 4);
             bytes += (long)_personTotal.Length * 12;
+
+            // Scope table of the custom rules (one flag per series and scoped rule).
+            foreach (var inScope in _inScope)
+            {
+                bytes += inScope.Length;
+            }
 
             foreach (var g in _gens)
             {
@@ -399,6 +369,8 @@ internal sealed partial class DetectorState
         var hasGen = gen.BucketIndex == bucketIndex;
         _scoringBucket = bucketIndex;
         Aggregator.Reset();
+        _ruleTimeMs = bucketStartMs;
+        RefreshScopes(interners);
         if (hasGen)
         {
             PrepareOrderStatistics(gen);
@@ -620,6 +592,7 @@ internal sealed partial class DetectorState
     public void LoadSeries(ref ReadOnlySpan<byte> source)
     {
         _series = SeriesIndex.Load(ref source);
+        _scopeKnown = 0;
         var n = _series.Count;
         EnsureColumns(n);
         ColumnIo.Read(ref source, _firstBucket.AsSpan(0, n));
@@ -663,20 +636,6 @@ internal sealed partial class DetectorState
         return block;
     }
 
-    /// <summary>Whether a <c>skip_result</c> rule matches the series-bucket (the model still learned from it).</summary>
-    private bool SkipResult(in SeriesResult r, long bucketStartMs)
-    {
-        foreach (var rule in _skipRules)
-        {
-            if (rule.Matches(r.Actual, r.Typical, bucketStartMs))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private void ScorePopulation(BucketGeneration gen, long bucketIndex, LeafBuffer candidates)
     {
         // Pass 1: score every person × attribute value against the attribute model as it was before the bucket.
@@ -710,8 +669,14 @@ internal sealed partial class DetectorState
 
                 var value = FeatureValue(gen, true, s, features[f]);
                 var r = _population[f].Score(attribute, value, Function.Tails[f]);
-                _popResults[(i * nf) + f] = r;
-                _population[f].Queue(attribute, value, r.Scored ? r.SingleBucketProbability : 1.0);
+
+                // Custom rules, per person × attribute value: skip_result leaves the value out of the person's result,
+                // skip_model_update keeps it from the attribute's population model.
+                _popResults[(i * nf) + f] = SkipsResult(s, r, _ruleTimeMs) ? default : r;
+                if (!SkipsUpdate(s, value, r.Typical, _ruleTimeMs))
+                {
+                    _population[f].Queue(attribute, value, r.Scored ? r.SingleBucketProbability : 1.0);
+                }
             }
 
             // Group by (partition, person).
@@ -802,15 +767,17 @@ internal sealed partial class DetectorState
         // Implementation note: ml-cpp models positions with a 2-D multimodal prior; we model mean latitude
         // and mean longitude as two series and combine their probabilities with a Bonferroni bound,
         // p = min(1, 2·min(p_lat, p_lon)). One record carries both (actual/typical = [lat, lon]).
-        var rLat = _stores[0].ScoreThenUpdate(s, bucketStartMs, FeatureValue(gen, true, s, BucketFeature.Latitude), count, Tail.TwoSided);
-        var rLon = _stores[1].ScoreThenUpdate(s, bucketStartMs, FeatureValue(gen, true, s, BucketFeature.Longitude), count, Tail.TwoSided);
+        var rLat = _stores[0].ScoreThenUpdate(s, bucketStartMs, FeatureValue(gen, true, s, BucketFeature.Latitude), count, Tail.TwoSided,
+            _learnGate);
+        var rLon = _stores[1].ScoreThenUpdate(s, bucketStartMs, FeatureValue(gen, true, s, BucketFeature.Longitude), count, Tail.TwoSided,
+            _learnGate);
         if (plots is not null)
         {
             plots.Add(Plot(analysis, interners, s, 0, bucketStartMs, rLat, true));
             plots.Add(Plot(analysis, interners, s, 1, bucketStartMs, rLon, true));
         }
 
-        if (!rLat.Scored || !rLon.Scored)
+        if (!rLat.Scored || !rLon.Scored || SkipsResult(s, rLat, bucketStartMs))
         {
             return;
         }
@@ -909,6 +876,11 @@ internal sealed partial class DetectorState
                 var p = _rareP[s];
                 var share = _partitionTotal[partition] > 0 ? _rareCount[s] / _partitionTotal[partition] : 0.0;
                 var r = new SeriesResult(true, p, p, 1.0, 1.0, share, 0, 1, 0, AnomalyType.None);
+                if (SkipsResult(s, r, _ruleTimeMs))
+                {
+                    continue;
+                }
+
                 Aggregator.Add(p);
                 var raw = p <= RawScore.MaximumAnomalousProbability ? RawScore.FromProbability(p) : 0.0;
                 var scope = s & ScopeMask;
@@ -920,13 +892,17 @@ internal sealed partial class DetectorState
             }
         }
 
-        // Learn the bucket.
+        // Learn the bucket (a series-bucket a skip_model_update rule applies to is not counted).
         for (var t = 0; t < gen.TouchedCount; t++)
         {
             var s = gen.Touched[t];
             var partition = _series.Partition(s) + 1;
-            _rareCount[s] += 1;
-            _partitionTotal[partition] += 1;
+            if (!SkipsUpdate(s, 1.0, 0.0, _ruleTimeMs))
+            {
+                _rareCount[s] += 1;
+                _partitionTotal[partition] += 1;
+            }
+
             if (_partitionStamp[partition] != bucketIndex + 1)
             {
                 _partitionStamp[partition] = bucketIndex + 1;
@@ -1067,6 +1043,11 @@ internal sealed partial class DetectorState
             }
 
             _popResults[t] = new SeriesResult(scored, p, p, 1.0, actual, typical, 0, 1, 0, AnomalyType.None);
+            if (scored && SkipsResult(s, _popResults[t], _ruleTimeMs))
+            {
+                _popResults[t] = default;
+            }
+
             _personKeys[t] = ((long)partition << 32) | (uint)_series.Over(s);
             _personOrder[t] = t;
         }
@@ -1078,13 +1059,17 @@ internal sealed partial class DetectorState
         {
             var s = gen.Touched[t];
             var partition = _series.Partition(s) + 1;
-            if (_rareCount[s] == 0)
+            if (!SkipsUpdate(s, 1.0, 0.0, _ruleTimeMs))
             {
-                _attrDistinct[_attributeOf[s]] += 1;
-                _partitionTotal[partition] += 1;
-            }
+                // skip_model_update leaves the pair unlearned (its attribute's rarity is unchanged).
+                if (_rareCount[s] == 0)
+                {
+                    _attrDistinct[_attributeOf[s]] += 1;
+                    _partitionTotal[partition] += 1;
+                }
 
-            _rareCount[s] += 1;
+                _rareCount[s] += 1;
+            }
             if (_partitionStamp[partition] != bucketIndex + 1)
             {
                 _partitionStamp[partition] = bucketIndex + 1;

@@ -13,7 +13,7 @@ namespace Vigil.Server.Api;
 /// Anomaly-detection job configuration: create, get, update, delete, validate, estimate model memory,
 /// and <c>_ml/info</c>.
 /// </summary>
-public sealed class JobsApi(IJobStore store, IClusterFacade cluster, TimeProvider time)
+public sealed class JobsApi(IJobStore store, IFilterStore filters, IClusterFacade cluster, TimeProvider time)
 {
     private static readonly string[] PutParameters = ["allow_no_indices", "expand_wildcards", "ignore_throttled", "ignore_unavailable"];
     private static readonly string[] GetParameters = ["allow_no_match", "allow_no_jobs", "exclude_generated"];
@@ -69,6 +69,20 @@ public sealed class JobsApi(IJobStore store, IClusterFacade cluster, TimeProvide
         return (jobs, warning);
     }
 
+    /// <summary>
+    /// ES <c>JobManager</c>: every filter a custom rule scope names must exist (404 <c>No filter with id [x] exists</c>).
+    /// </summary>
+    private async Task CheckFiltersExistAsync(JobConfig job)
+    {
+        foreach (var filterId in job.ReferencedFilterIds())
+        {
+            if (await filters.GetFilterAsync(filterId).ConfigureAwait(false) is null)
+            {
+                throw FiltersApi.NoSuchFilter(filterId);
+            }
+        }
+    }
+
     /// <summary>404 for an unknown job.</summary>
     public static ElasticsearchException UnknownJob(string jobId) =>
         ElasticsearchException.ResourceNotFound($"No known job with id '{jobId}'");
@@ -87,6 +101,7 @@ public sealed class JobsApi(IJobStore store, IClusterFacade cluster, TimeProvide
         try
         {
             JobIdRules.CheckCreateConflicts(job, await AllJobsAsync().ConfigureAwait(false));
+            await CheckFiltersExistAsync(job).ConfigureAwait(false);
             if (!await store.TryCreateAsync(jobId, Serialize(w => WriteJob(w, job))).ConfigureAwait(false))
             {
                 throw ElasticsearchException.ResourceAlreadyExists($"The job cannot be created with the Id '{jobId}'. The Id is already used.");
@@ -138,7 +153,16 @@ public sealed class JobsApi(IJobStore store, IClusterFacade cluster, TimeProvide
             var job = await GetJobAsync(jobId).ConfigureAwait(false);
             var status = await cluster.GetJobStatusAsync(jobId).ConfigureAwait(false);
             var updated = update.ApplyTo(job, status.State == JobState.Opened, await AllJobsAsync().ConfigureAwait(false));
-            await store.UpdateAsync(jobId, Serialize(w => WriteJob(w, updated))).ConfigureAwait(false);
+            await CheckFiltersExistAsync(updated).ConfigureAwait(false);
+            var stored = Serialize(w => WriteJob(w, updated));
+            if (status.State != JobState.Closed)
+            {
+                // The job's grain keeps its configuration while the job is not closed; ES sends a running job's
+                // process the new custom rules.
+                await cluster.UpdateJobConfigAsync(jobId, stored).ConfigureAwait(false);
+            }
+
+            await store.UpdateAsync(jobId, stored).ConfigureAwait(false);
             return EsResponse.Json(w => WriteJob(w, updated, human: request.Human));
         }
         finally

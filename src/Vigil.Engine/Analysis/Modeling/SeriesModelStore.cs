@@ -234,8 +234,12 @@ public sealed partial class SeriesModelStore
     /// <param name="value">The bucket statistic (mean, count, ...). Non-finite values are ignored.</param>
     /// <param name="count">Number of records behind the value (reserved for sample weighting; must be positive).</param>
     /// <param name="tail">Which side is anomalous.</param>
+    /// <param name="learn">Optional learn gate, called with the series and its result before the model learns the bucket:
+    /// false leaves the level, scale and seasonal state as they were (the pipeline's <c>skip_model_update</c> rules).
+    /// Scoring bookkeeping (range, tail calibration, anomaly history) is still recorded.</param>
     /// <returns>Probabilities, typical value and bounds for the bucket.</returns>
-    public SeriesResult ScoreThenUpdate(int series, long bucketStartMs, double value, double count, Tail tail)
+    public SeriesResult ScoreThenUpdate(int series, long bucketStartMs, double value, double count, Tail tail,
+        Func<int, SeriesResult, bool>? learn = null)
     {
         var s = series;
         if ((uint)s >= (uint)_count)
@@ -251,8 +255,13 @@ public sealed partial class SeriesModelStore
         var n = _n[s];
         if (n == 0)
         {
-            Initialize(s, bucketStartMs, value);
-            return new SeriesResult(false, 1, 1, 1, value, value, value, value, 0, AnomalyType.None);
+            var first = new SeriesResult(false, 1, 1, 1, value, value, value, value, 0, AnomalyType.None);
+            if (learn is null || learn(s, first))
+            {
+                Initialize(s, bucketStartMs, value);
+            }
+
+            return first;
         }
 
         // ---- Prediction.
@@ -455,7 +464,12 @@ public sealed partial class SeriesModelStore
             impact,
             logJoint < -2.995732273553991 ? (e >= 0 ? AnomalyType.Spike : AnomalyType.Dip) : AnomalyType.None);
 
-        // ---- Update.
+        // ---- Update (unless the learn gate, a skip_model_update custom rule, says no).
+        if (learn is not null && !learn(s, result))
+        {
+            return result;
+        }
+
         if (logCapable)
         {
             UpdateLogModel(s, n, u, zRaw, scale, nu, zLog, logScale, nuLog, value + offset, logTwoSided, gated);

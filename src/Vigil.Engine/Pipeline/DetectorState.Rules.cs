@@ -1,0 +1,196 @@
+using Vigil.Engine.Analysis.Modeling;
+
+namespace Vigil.Engine.Pipeline;
+
+/// <summary>Detector custom rules: scopes resolved per series, <c>skip_result</c> and <c>skip_model_update</c>.</summary>
+/// <remarks>
+/// Implementation note (mirrors ml-cpp's <c>CDetectionRule</c> use in the models): <c>skip_result</c> rules are
+/// checked against each series-bucket's result (per person × attribute value for population detectors, so a skipped
+/// value takes no part in the person's result); <c>skip_model_update</c> rules against the bucket value (actual) and
+/// the model's prediction before it learns the bucket (typical), and a match keeps the series' model (or, for a
+/// population detector, the attribute's population model) from learning it. Whether a series is in a rule's scope
+/// depends only on its split values and the filters, so it is worked out once per series (again after a filter
+/// changes) on the scoring thread, and the parallel phase of <see cref="ScoreSeriesBatch"/> only reads it.
+/// </remarks>
+internal sealed partial class DetectorState
+{
+    private const int ScopeBy = 0;
+    private const int ScopeOver = 1;
+    private const int ScopePartition = 2;
+
+    private DetectorRuleSpec[] _rules = [];
+    private HashSet<string>[][] _scopeItems = [];
+    private int[][] _scopeField = [];
+    private bool _hasSkipResult;
+    private bool _hasSkipUpdate;
+    private bool _hasScope;
+    private Func<int, SeriesResult, bool>? _learnGate;
+    private bool[][] _inScope = [];
+    private int _scopeKnown;
+    private long _ruleTimeMs;
+
+    /// <summary>The detector's custom rules.</summary>
+    internal IReadOnlyList<DetectorRuleSpec> Rules => _rules;
+
+    /// <summary>
+    /// Replaces the items of filter <paramref name="filterId"/> in every scope entry naming it (ES sends an open job's
+    /// process the new items after a filter update); scopes are worked out again at the next bucket.
+    /// </summary>
+    public void UpdateFilter(string filterId, IReadOnlyCollection<string> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            var scope = _rules[r].Scope;
+            for (var e = 0; e < scope.Count; e++)
+            {
+                if (scope[e].FilterId == filterId)
+                {
+                    _scopeItems[r][e] = new HashSet<string>(items, StringComparer.Ordinal);
+                    _scopeKnown = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sets the detector's custom rules (at construction, and when a job update replaces them while the job is open:
+    /// ES sends an open job's process the new rules, which apply from the next bucket scored).
+    /// </summary>
+    /// <exception cref="ArgumentException">A scope entry names a field that is not one of the detector's split fields.</exception>
+    public void SetRules(IReadOnlyList<DetectorRuleSpec>? rules)
+    {
+        DetectorRuleSpec[] list = rules is { Count: > 0 } ? [.. rules] : [];
+        (_scopeItems, _scopeField) = ResolveScopes(Spec, list);
+        _rules = list;
+        _inScope = new bool[list.Length][];
+        _hasSkipResult = _hasSkipUpdate = _hasScope = false;
+        for (var r = 0; r < list.Length; r++)
+        {
+            _inScope[r] = [];
+            _hasSkipResult |= list[r].SkipResult;
+            _hasSkipUpdate |= list[r].SkipModelUpdate;
+            _hasScope |= list[r].HasScope;
+        }
+
+        _scopeKnown = 0;
+        _learnGate = _hasSkipUpdate ? ShouldLearn : null;
+    }
+
+    /// <summary>Checks the rules against the detector and resolves each scope entry's field.</summary>
+    /// <exception cref="ArgumentException">A scope entry names a field that is not one of the detector's split fields.</exception>
+    private static (HashSet<string>[][] Items, int[][] Fields) ResolveScopes(DetectorSpec spec, DetectorRuleSpec[] rules)
+    {
+        var items = new HashSet<string>[rules.Length][];
+        var fields = new int[rules.Length][];
+        for (var r = 0; r < rules.Length; r++)
+        {
+            var scope = rules[r].Scope;
+            items[r] = new HashSet<string>[scope.Count];
+            fields[r] = new int[scope.Count];
+            for (var e = 0; e < scope.Count; e++)
+            {
+                var entry = scope[e];
+                fields[r][e] = entry.FieldName == spec.ByFieldName ? ScopeBy
+                    : entry.FieldName == spec.OverFieldName ? ScopeOver
+                    : entry.FieldName == spec.PartitionFieldName ? ScopePartition
+                    : throw new ArgumentException($"scope field '{entry.FieldName}' is not a split field of detector {spec.Index}", nameof(spec));
+                items[r][e] = new HashSet<string>(entry.Items, StringComparer.Ordinal);
+            }
+        }
+
+        return (items, fields);
+    }
+
+    /// <summary>Works out, for the series added since the last call (all after a filter update), which scoped rules cover them.</summary>
+    private void RefreshScopes(ValueInterner?[] interners)
+    {
+        var n = _series.Count;
+        if (!_hasScope || _scopeKnown >= n)
+        {
+            return;
+        }
+
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            if (!_rules[r].HasScope)
+            {
+                continue;
+            }
+
+            if (_inScope[r].Length < n)
+            {
+                Array.Resize(ref _inScope[r], Math.Max(n, Math.Max(16, _inScope[r].Length * 2)));
+            }
+
+            var entries = _scopeItems[r];
+            var fields = _scopeField[r];
+            var scope = _rules[r].Scope;
+            for (var s = _scopeKnown; s < n; s++)
+            {
+                var inScope = true;
+                for (var e = 0; e < entries.Length && inScope; e++)
+                {
+                    var value = fields[e] switch
+                    {
+                        ScopeBy => ValueOf(interners, ByIndex, _series.By(s)),
+                        ScopeOver => ValueOf(interners, OverIndex, _series.Over(s)),
+                        _ => ValueOf(interners, PartitionIndex, _series.Partition(s)),
+                    };
+                    inScope = entries[e].Contains(value ?? string.Empty) == scope[e].Include;
+                }
+
+                _inScope[r][s] = inScope;
+            }
+        }
+
+        _scopeKnown = n;
+    }
+
+    /// <summary>Whether rule <paramref name="r"/> applies to series <paramref name="s"/> with these values.</summary>
+    private bool Applies(int r, int s, double actual, double typical, long timeMs) =>
+        (!_rules[r].HasScope || _inScope[r][s]) && _rules[r].Matches(actual, typical, timeMs);
+
+    /// <summary>Whether a <c>skip_result</c> rule applies to the series-bucket (the model still learned from it unless a
+    /// <c>skip_model_update</c> rule applied too).</summary>
+    private bool SkipsResult(int s, in SeriesResult result, long timeMs)
+    {
+        if (!_hasSkipResult)
+        {
+            return false;
+        }
+
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            if (_rules[r].SkipResult && Applies(r, s, result.Actual, result.Typical, timeMs))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a <c>skip_model_update</c> rule applies to the series-bucket.</summary>
+    private bool SkipsUpdate(int s, double actual, double typical, long timeMs)
+    {
+        if (!_hasSkipUpdate)
+        {
+            return false;
+        }
+
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            if (_rules[r].SkipModelUpdate && Applies(r, s, actual, typical, timeMs))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The learn gate given to <see cref="SeriesModelStore.ScoreThenUpdate"/>: false when a
+    /// <c>skip_model_update</c> rule applies (read-only, so safe on the parallel scoring threads).</summary>
+    private bool ShouldLearn(int s, SeriesResult result) => !SkipsUpdate(s, result.Actual, result.Typical, _ruleTimeMs);
+}
