@@ -26,7 +26,9 @@ namespace Vigil.Cluster.Jobs;
 /// renormalizer is idle. It runs when a normalizer had a big change (a scope maximum grew by more than 10%, the
 /// rule on which ml-cpp writes its quantiles), at least every 6 hours of wall-clock time otherwise (ml-cpp's
 /// maximum quantile interval), and on the first finalized buckets after the job opens (the big-change flags are
-/// not persisted).</para>
+/// not persisted). Passes are throttled to about a tenth of the wall-clock time: after a pass that took d, a big
+/// change waits until 9·d has passed (and is then handled at the next persist; a flush or close runs it at once),
+/// as Elasticsearch's renormalizer coalesces the quantiles that arrive while a pass runs.</para>
 /// </remarks>
 [Reentrant]
 internal sealed class JobGrain(
@@ -45,9 +47,6 @@ internal sealed class JobGrain(
     /// <summary>Records an upload must have before the bad-input rule applies.</summary>
     private const long BadInputMinimumRecords = 100;
 
-    /// <summary>Longest wall-clock time between renormalizations while buckets are being finalized (ml-cpp's base
-    /// <c>maxQuantileInterval</c>).</summary>
-    private static readonly TimeSpan MaxRenormalizationInterval = TimeSpan.FromHours(6);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private JobState _state = JobState.Closed;
@@ -60,6 +59,9 @@ internal sealed class JobGrain(
     private long _persistedStateVersion = -1;
     private bool _uploadHoldsGate;
     private DateTimeOffset _lastRenormalization = DateTimeOffset.MinValue;
+    private TimeSpan _lastRenormalizationCost = TimeSpan.Zero;
+    private bool _pendingBigChange;
+    private long? _renormalizedEndMs;
     private long? _persistedFinalizedEndMs;
 
     private string JobId => this.GetPrimaryKeyString();
@@ -345,7 +347,7 @@ internal sealed class JobGrain(
             _state = JobState.Closing;
             if (persist)
             {
-                await PersistAsync(force: true).ConfigureAwait(true);
+                await PersistAsync(force: true, settle: true).ConfigureAwait(true);
             }
 
             await documents.DeleteAsync(JobId, JobDocumentKinds.Task).ConfigureAwait(true);
@@ -490,7 +492,7 @@ internal sealed class JobGrain(
 
             var result = _processor.Flush(new FlushRequest(parameters.CalcInterim, parameters.StartMs, parameters.EndMs,
                 parameters.AdvanceTimeMs, parameters.SkipTimeMs));
-            await PersistAsync().ConfigureAwait(true);
+            await PersistAsync(settle: true).ConfigureAwait(true);
             return new FlushReply(null, result.LastFinalizedBucketEndMs);
         }
         catch (Exception e) when (e is not ElasticsearchException)
@@ -601,6 +603,9 @@ internal sealed class JobGrain(
         _openTimeMs = null;
         _persistedStateVersion = -1;
         _lastRenormalization = DateTimeOffset.MinValue;
+        _lastRenormalizationCost = TimeSpan.Zero;
+        _pendingBigChange = false;
+        _renormalizedEndMs = null;
         _persistedFinalizedEndMs = null;
         registry.Remove(JobId);
         DeactivateOnIdle();
@@ -611,14 +616,17 @@ internal sealed class JobGrain(
     /// changed (buckets finalized, skipped or reset) — saving the models on every upload into an open bucket would
     /// cost a full model write per request for nothing.
     /// </summary>
-    private async Task PersistAsync(bool force = false)
+    /// <param name="force">Write the model state even if it did not change (close).</param>
+    /// <param name="settle">Flush or close: a renormalization held back by the throttle runs now, so stored scores are
+    /// consistent when the request returns.</param>
+    private async Task PersistAsync(bool force = false, bool settle = false)
     {
         var processor = _processor!;
         var rows = ResultRows.From(JobId, processor.DrainResults(), out var hasFinal);
         await results.WriteAsync(JobId, rows, replaceInterim: hasFinal || rows.Count > 0).ConfigureAwait(true);
-        if (hasFinal)
+        if (hasFinal || (settle && _pendingBigChange))
         {
-            await RenormalizeAsync(processor).ConfigureAwait(true);
+            await RenormalizeAsync(processor, settle).ConfigureAwait(true);
         }
 
         _persistedFinalizedEndMs = processor.LastFinalizedBucketEndMs;
@@ -647,7 +655,7 @@ internal sealed class JobGrain(
     /// persist (Elasticsearch extends the window the same way when it skips intermediate quantiles). A failure is
     /// logged and leaves the stored scores as they were, as Elasticsearch's renormalizer does.
     /// </summary>
-    private async Task RenormalizeAsync(JobProcessor processor)
+    private async Task RenormalizeAsync(JobProcessor processor, bool settle)
     {
         if (_config is null || processor.LastFinalizedBucketEndMs is not { } end)
         {
@@ -655,13 +663,14 @@ internal sealed class JobGrain(
         }
 
         var normalizers = processor.Normalizers;
-        var bigChange = normalizers.TakeBigChange();
+        _pendingBigChange |= normalizers.TakeBigChange();
         var now = time.GetUtcNow();
-        if (!bigChange && now - _lastRenormalization < MaxRenormalizationInterval)
+        if (!ResultRenormalizer.ShouldRun(_pendingBigChange, now - _lastRenormalization, _lastRenormalizationCost, settle))
         {
             return;
         }
 
+        _pendingBigChange = false;
         _lastRenormalization = now;
         var window = ResultRenormalizer.WindowMs(_config);
         if (window <= 0)
@@ -669,11 +678,14 @@ internal sealed class JobGrain(
             return;
         }
 
-        var from = Math.Min(end, _persistedFinalizedEndMs ?? end);
+        // Extended back to the end of the previous pass (passes held back by the throttle are covered too).
+        var from = Math.Min(end, Math.Min(_renormalizedEndMs ?? end, _persistedFinalizedEndMs ?? end));
+        _renormalizedEndMs = end;
         var start = Math.Max(0, from - window);
         try
         {
             var counts = await ResultRenormalizer.RunAsync(results, JobId, normalizers, start, end).ConfigureAwait(true);
+            _lastRenormalizationCost = time.GetUtcNow() - now;
             logger.LogDebug("Job {JobId}: renormalization of [{Start}, {End}) examined {Examined} results and updated {Updated}",
                 JobId, start, end, counts.Examined, counts.Updated);
         }

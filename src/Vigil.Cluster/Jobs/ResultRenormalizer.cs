@@ -35,6 +35,27 @@ internal static class ResultRenormalizer
     /// <summary>Elasticsearch's default window in bucket spans (when longer than 30 days).</summary>
     private const long DefaultWindowBuckets = 100;
 
+    /// <summary>Longest wall-clock time between passes while buckets are being finalized (ml-cpp's base maximum quantile interval).</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromHours(6);
+
+    /// <summary>A pass waits at least this many times the previous pass's duration (passes take at most ~10% of the time).</summary>
+    public const double DutyFactor = 9.0;
+
+    /// <summary>
+    /// Whether a pass runs now: on a big change (<paramref name="bigChange"/>, kept while held back) or when
+    /// <see cref="MaxInterval"/> has passed; a big change waits until <see cref="DutyFactor"/> times the previous
+    /// pass's duration has passed, unless the request settles the results (flush, close).
+    /// </summary>
+    public static bool ShouldRun(bool bigChange, TimeSpan sinceLast, TimeSpan lastCost, bool settle)
+    {
+        if (sinceLast >= MaxInterval)
+        {
+            return true;
+        }
+
+        return bigChange && (settle || sinceLast >= DutyFactor * lastCost);
+    }
+
     /// <summary>The job's renormalization window in ms.</summary>
     public static long WindowMs(JobConfig config)
     {
