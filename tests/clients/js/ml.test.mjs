@@ -79,3 +79,52 @@ test('errors arrive as ResponseError with the Elasticsearch body', async () => {
     return true;
   });
 });
+
+test('filters and a scoped rule work through the client API', async () => {
+  const filterId = `js-filter-${process.pid}`;
+  const ruleJob = `js-rules-${process.pid}`;
+  const put = await client.ml.putFilter({ filter_id: filterId, description: 'noisy airlines', items: ['JZA'] });
+  assert.deepEqual(put.items, ['JZA']);
+
+  const updated = await client.ml.updateFilter({ filter_id: filterId, add_items: ['KLM'], remove_items: ['JZA'] });
+  assert.deepEqual(updated.items, ['KLM']);
+  const got = await client.ml.getFilters({ filter_id: filterId });
+  assert.equal(got.count, 1);
+  assert.deepEqual(got.filters[0].items, ['KLM']);
+
+  await client.ml.putJob({
+    job_id: ruleJob,
+    analysis_config: {
+      bucket_span: '1h',
+      detectors: [{
+        function: 'mean', field_name: 'responsetime', by_field_name: 'airline',
+        custom_rules: [{ actions: ['skip_result'], scope: { airline: { filter_id: filterId, filter_type: 'include' } } }],
+      }],
+    },
+    data_description: { time_field: 'time', time_format: 'epoch' },
+  });
+  await client.ml.openJob({ job_id: ruleJob });
+  const data = [];
+  for (let i = 0; i < 600; i++) {
+    for (const airline of ['AAL', 'KLM']) {
+      // Both airlines spike at the same time; KLM is in the filter, so only AAL may be reported.
+      const spike = i === 500;
+      data.push({ time: 1403481600 + i * 600, airline, responsetime: (spike ? 1000 : 100) + ((i * 37) % 10) });
+    }
+  }
+  await client.ml.postData({ job_id: ruleJob, data });
+  await client.ml.flushJob({ job_id: ruleJob, advance_time: String(1403481600 + 600 * 600) });
+  const records = await client.ml.getRecords({ job_id: ruleJob, record_score: 1 });
+  assert.ok(records.count >= 1);
+  assert.ok(records.records.every((r) => r.by_field_value === 'AAL'), JSON.stringify(records.records));
+
+  // A filter in use cannot be deleted.
+  await assert.rejects(client.ml.deleteFilter({ filter_id: filterId }), (e) => {
+    assert.equal(e.meta.statusCode, 409);
+    assert.equal(e.meta.body.error.type, 'status_exception');
+    return true;
+  });
+  await client.ml.closeJob({ job_id: ruleJob });
+  await client.ml.deleteJob({ job_id: ruleJob });
+  assert.equal((await client.ml.deleteFilter({ filter_id: filterId })).acknowledged, true);
+});
