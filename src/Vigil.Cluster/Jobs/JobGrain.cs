@@ -20,10 +20,10 @@ namespace Vigil.Cluster.Jobs;
 /// any await, so it never interleaves with another turn.</para>
 /// <para>Persistence: after every upload and flush, the data counts and the engine state are written in one
 /// transaction before the caller is answered; the task document records the state across restarts.</para>
-/// <para>Renormalization (<see cref="ResultRenormalizer"/>) runs in the same turn, after the results of newly
-/// finalized buckets are written and before the upload, flush or close is answered, so the stored scores are
-/// consistent once <c>_flush</c> (or the <c>_data</c> post) returns — as Elasticsearch's flush waits until its
-/// renormalizer is idle. It runs when a normalizer had a big change (a scope maximum grew by more than 10%, the
+/// <para>Renormalization (<see cref="ResultRenormalizer"/>) is decided after the results of newly finalized buckets
+/// are written, and runs on the thread pool with a copy of the normalizers, one pass at a time, so uploads go on
+/// meanwhile; a flush or close waits for it, so the stored scores are consistent once <c>_flush</c> returns — as
+/// Elasticsearch's flush waits until its renormalizer is idle. It runs when a normalizer had a big change (a scope maximum grew by more than 10%, the
 /// rule on which ml-cpp writes its quantiles), at least every 6 hours of wall-clock time otherwise (ml-cpp's
 /// maximum quantile interval), and on the first finalized buckets after the job opens (the big-change flags are
 /// not persisted). Passes are throttled to about a tenth of the wall-clock time: after a pass that took d, a big
@@ -61,6 +61,7 @@ internal sealed class JobGrain(
     private DateTimeOffset _lastRenormalization = DateTimeOffset.MinValue;
     private TimeSpan _lastRenormalizationCost = TimeSpan.Zero;
     private bool _pendingBigChange;
+    private Task<TimeSpan>? _renormalization;
     private long? _renormalizedEndMs;
     private long? _persistedFinalizedEndMs;
 
@@ -605,6 +606,7 @@ internal sealed class JobGrain(
         _lastRenormalization = DateTimeOffset.MinValue;
         _lastRenormalizationCost = TimeSpan.Zero;
         _pendingBigChange = false;
+        _renormalization = null;
         _renormalizedEndMs = null;
         _persistedFinalizedEndMs = null;
         registry.Remove(JobId);
@@ -664,6 +666,19 @@ internal sealed class JobGrain(
 
         var normalizers = processor.Normalizers;
         _pendingBigChange |= normalizers.TakeBigChange();
+        if (_renormalization is { } running)
+        {
+            if (!running.IsCompleted && !settle)
+            {
+                // One pass at a time; what changed meanwhile is handled by the next one (Elasticsearch's
+                // renormalizer coalesces the quantiles that arrive while it runs).
+                return;
+            }
+
+            _lastRenormalizationCost = await running.ConfigureAwait(true);
+            _renormalization = null;
+        }
+
         var now = time.GetUtcNow();
         if (!ResultRenormalizer.ShouldRun(_pendingBigChange, now - _lastRenormalization, _lastRenormalizationCost, settle))
         {
@@ -682,16 +697,16 @@ internal sealed class JobGrain(
         var from = Math.Min(end, Math.Min(_renormalizedEndMs ?? end, _persistedFinalizedEndMs ?? end));
         _renormalizedEndMs = end;
         var start = Math.Max(0, from - window);
-        try
+
+        // The pass works on a copy of the normalizers, on the thread pool, so uploads go on meanwhile; a flush or
+        // close waits for it.
+        var snapshot = normalizers.Snapshot();
+        var pass = Task.Run(() => ResultRenormalizer.TimedPassAsync(results, JobId, snapshot, start, end, time, logger));
+        _renormalization = pass;
+        if (settle)
         {
-            var counts = await ResultRenormalizer.RunAsync(results, JobId, normalizers, start, end).ConfigureAwait(true);
-            _lastRenormalizationCost = time.GetUtcNow() - now;
-            logger.LogDebug("Job {JobId}: renormalization of [{Start}, {End}) examined {Examined} results and updated {Updated}",
-                JobId, start, end, counts.Examined, counts.Updated);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Job {JobId}: renormalization failed", JobId);
+            _lastRenormalizationCost = await pass.ConfigureAwait(true);
+            _renormalization = null;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Vigil.Engine.Analysis.Scoring;
 using Vigil.Engine.Configuration;
 using Vigil.Storage;
@@ -66,6 +67,30 @@ internal static class ResultRenormalizer
         }
 
         return Math.Max(DefaultWindowMs, DefaultWindowBuckets * config.AnalysisConfig.BucketSpan.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// One pass, for running off the job's turn: returns how long it took. A failure is logged and leaves the stored
+    /// scores as they were, as Elasticsearch's renormalizer does.
+    /// </summary>
+    public static async Task<TimeSpan> TimedPassAsync(IResultStore store, string jobId, ResultNormalizers normalizers, long start,
+        long end, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        var began = time.GetUtcNow();
+        try
+        {
+            var counts = await RunAsync(store, jobId, normalizers, start, end).ConfigureAwait(false);
+            logger.LogDebug("Job {JobId}: renormalization of [{Start}, {End}) examined {Examined} results and updated {Updated}",
+                jobId, start, end, counts.Examined, counts.Updated);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Job {JobId}: renormalization failed", jobId);
+        }
+
+        return time.GetUtcNow() - began;
     }
 
     /// <summary>Renormalizes the job's final results with <paramref name="start"/> ≤ timestamp &lt; <paramref name="end"/>.</summary>

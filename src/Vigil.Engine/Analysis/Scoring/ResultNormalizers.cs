@@ -80,6 +80,36 @@ public sealed class ResultNormalizers
         return changed;
     }
 
+    /// <summary>
+    /// A copy that holds its own normalizers (not the job's), so stored results can be renormalized on another
+    /// thread while the job goes on learning.
+    /// </summary>
+    public ResultNormalizers Snapshot()
+    {
+        var bucketInfluencers = new ScoreNormalizer[_bucketInfluencers.Length];
+        var influencers = new ScoreNormalizer[_influencers.Length];
+        for (var k = 0; k < bucketInfluencers.Length; k++)
+        {
+            bucketInfluencers[k] = _bucketInfluencers[k].Clone();
+            influencers[k] = _influencers[k].Clone();
+        }
+
+        var records = new ScoreNormalizer[]?[_records.Length];
+        for (var d = 0; d < records.Length; d++)
+        {
+            if (_records[d] is { } features)
+            {
+                records[d] = new ScoreNormalizer[features.Length];
+                for (var f = 0; f < features.Length; f++)
+                {
+                    records[d]![f] = features[f].Clone();
+                }
+            }
+        }
+
+        return new ResultNormalizers(_bucket.Clone(), _influencerFields, bucketInfluencers, influencers, records);
+    }
+
     /// <summary>Current score of a stored bucket influencer (<c>bucket_time</c> or an influencer field).</summary>
     /// <param name="influencerFieldName">Its <c>influencer_field_name</c>.</param>
     /// <param name="rawScore">Its <c>raw_anomaly_score</c>.</param>

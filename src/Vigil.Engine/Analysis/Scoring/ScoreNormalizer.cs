@@ -45,6 +45,7 @@ public sealed class ScoreNormalizer
 
     private readonly double[] _bins = new double[Bins];
     private readonly int _sampleEvery;
+    private readonly long _bucketSpanSeconds;
     private readonly double _decayPerUpdate;
     private double _zeros;
     private double _total;
@@ -66,6 +67,7 @@ public sealed class ScoreNormalizer
         }
 
         _sampleEvery = (int)(3600 / Math.Clamp(2 * bucketSpanSeconds, 300, 3600));
+        _bucketSpanSeconds = bucketSpanSeconds;
         _decayPerUpdate = 0.0005 * Math.Min(1.0, bucketSpanSeconds / 1800.0);
     }
 
@@ -237,6 +239,14 @@ public sealed class ScoreNormalizer
         var tail = writer.GetSpan(8);
         BinaryPrimitives.WriteInt64LittleEndian(tail, _bucket);
         writer.Advance(8);
+    }
+
+    /// <summary>An independent copy of the normalizer (same sketch, scopes and clock), e.g. for a background pass.</summary>
+    public ScoreNormalizer Clone()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Save(buffer);
+        return Load(buffer.WrittenSpan, _bucketSpanSeconds);
     }
 
     /// <summary>Restores a normalizer written by <see cref="Save"/>.</summary>
