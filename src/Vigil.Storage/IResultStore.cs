@@ -47,8 +47,10 @@ public interface IResultStore
 /// <param name="Document">The JSON document, as the API returns it.</param>
 /// <param name="NormalizerFeature">Records: the detector feature whose normalizer scored it; null when unknown.</param>
 /// <param name="NormalizerScope">Records and influencers: the normalizer scope; null when unknown.</param>
+/// <param name="NormalizerFamily">Records and influencers: how many results the normalizer scored in the bucket; null when
+/// unknown (taken as 1).</param>
 public sealed record ResultRow(string ResultType, string Id, long Timestamp, double Score, bool IsInterim, byte[] Document,
-    int? NormalizerFeature = null, int? NormalizerScope = null);
+    int? NormalizerFeature = null, int? NormalizerScope = null, int? NormalizerFamily = null);
 
 /// <summary>A renormalized result: its new score column and whole new document.</summary>
 /// <param name="ResultType"><c>bucket</c>, <c>record</c> or <c>influencer</c>.</param>

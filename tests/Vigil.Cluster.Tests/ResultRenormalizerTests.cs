@@ -169,7 +169,7 @@ public sealed class ResultRenormalizerTests(ITestOutputHelper output) : IDisposa
         await foreach (var row in store.ReadFinalAsync("j", "record", 0, End))
         {
             var document = JsonNode.Parse(row.Document)!;
-            Assert.True(normalizers.TryRecordScore(0, 0, row.NormalizerScope!.Value, (double)document["probability"]!, out var now));
+            Assert.True(normalizers.TryRecordScore(0, 0, row.NormalizerScope!.Value, (double)document["probability"]!, row.NormalizerFamily ?? 1, out var now));
             Assert.False(ResultNormalizers.IsBigUpdate((double)document["record_score"]!, now), document.ToJsonString());
             Assert.Equal((double)document["record_score"]!, row.Score);
         }

@@ -88,7 +88,7 @@ public sealed class ResultsTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.True((double)top["record_score"]! > clean + 20, $"injected {(double)top["record_score"]!}, best clean {clean}");
     }
 
-    [Fact(Skip = "Known gap (issue 4): 6 of 9 x 192 clean series-buckets still score 27-50 (12 up to 67 before the range-novelty fix). Their p of 2.6e-3..1.2e-2 is what a calibrated model gives by chance; ml-cpp's normalizer, like ours, takes the minimum of its four ceilings, and only the absolute-probability one is low: the top 0.3% of the record sketch maps to 77-89 through the percentile knots and an airline's first such event is its scope maximum.")]
+    [Fact]
     public async Task Clean_series_score_nothing_above_25_after_warm_up()
     {
         var job = await AnomalousJobAsync("results-clean");

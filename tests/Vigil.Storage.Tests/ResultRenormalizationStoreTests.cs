@@ -15,9 +15,10 @@ public sealed class ResultRenormalizationStoreTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static ResultRow Row(string type, string id, long ts, double score, bool interim = false, int? feature = null, int? scope = null) =>
+    private static ResultRow Row(string type, string id, long ts, double score, bool interim = false, int? feature = null, int? scope = null,
+        int? family = null) =>
         new(type, id, ts, score, interim, Encoding.UTF8.GetBytes($"{{\"id\":\"{id}\",\"score\":{score.ToString(CultureInfo.InvariantCulture)}}}"),
-            feature, scope);
+            feature, scope, family);
 
     private static async Task<List<ResultRow>> ReadAllAsync(IResultStore store, string job, string type, long start, long end)
     {
@@ -35,11 +36,11 @@ public sealed class ResultRenormalizationStoreTests : IDisposable
     {
         IResultStore store = SqliteStore.Open(_dir);
         await store.WriteAsync("job", [
-            Row("record", "r3", 3000, 30, feature: 1, scope: 7),
+            Row("record", "r3", 3000, 30, feature: 1, scope: 7, family: 9),
             Row("record", "r1", 1000, 10, feature: 0, scope: 2),
             Row("record", "r2", 2000, 20, interim: true, feature: 0, scope: 2),
             Row("record", "r4", 4000, 40, feature: 0, scope: 2),
-            Row("influencer", "i1", 1000, 10, scope: 5),
+            Row("influencer", "i1", 1000, 10, scope: 5, family: 3),
             Row("bucket", "b1", 1000, 10),
         ], replaceInterim: false);
         await store.WriteAsync("other", [Row("record", "r1", 1000, 10, feature: 0, scope: 2)], replaceInterim: false);
@@ -51,10 +52,13 @@ public sealed class ResultRenormalizationStoreTests : IDisposable
         Assert.Equal((int?)2, records[0].NormalizerScope);
         Assert.Equal((int?)1, records[1].NormalizerFeature);
         Assert.Equal((int?)7, records[1].NormalizerScope);
+        Assert.Null(records[0].NormalizerFamily);
+        Assert.Equal((int?)9, records[1].NormalizerFamily);
         Assert.Equal(30, records[1].Score);
         var influencer = Assert.Single(await ReadAllAsync(store, "job", "influencer", 0, 5000));
         Assert.Null(influencer.NormalizerFeature);
         Assert.Equal((int?)5, influencer.NormalizerScope);
+        Assert.Equal((int?)3, influencer.NormalizerFamily);
         Assert.Null(Assert.Single(await ReadAllAsync(store, "job", "bucket", 0, 5000)).NormalizerScope);
     }
 
@@ -120,6 +124,7 @@ public sealed class ResultRenormalizationStoreTests : IDisposable
         Assert.Equal("old", old.Id);
         Assert.Null(old.NormalizerFeature);
         Assert.Null(old.NormalizerScope);
+        Assert.Null(old.NormalizerFamily);
         Assert.Equal("{\"record_score\":55}", Encoding.UTF8.GetString(old.Document));
     }
 }

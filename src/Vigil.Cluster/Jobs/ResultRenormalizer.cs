@@ -123,7 +123,7 @@ internal static class ResultRenormalizer
 
             // Only the few top-level fields are read; the document is parsed into nodes only when it is rewritten.
             var fields = TopLevel.Read(row.Document, "record_score"u8);
-            if (normalizers.TryRecordScore(fields.DetectorIndex, feature, scope, fields.Probability, out var score)
+            if (normalizers.TryRecordScore(fields.DetectorIndex, feature, scope, fields.Probability, row.NormalizerFamily ?? 1, out var score)
                 && ResultNormalizers.IsBigUpdate(fields.Score, score))
             {
                 var document = JsonNode.Parse(row.Document)!.AsObject();
@@ -142,7 +142,7 @@ internal static class ResultRenormalizer
 
             var fields = TopLevel.Read(row.Document, "influencer_score"u8);
             if (fields.InfluencerFieldName is { } field
-                && normalizers.TryInfluencerScore(field, scope, fields.Probability, out var score)
+                && normalizers.TryInfluencerScore(field, scope, fields.Probability, row.NormalizerFamily ?? 1, out var score)
                 && ResultNormalizers.IsBigUpdate(fields.Score, score))
             {
                 var document = JsonNode.Parse(row.Document)!.AsObject();

@@ -35,13 +35,14 @@ internal static class ResultRows
                     r.WriteTo(w, human: false);
                     w.Flush();
                     rows.Add(new ResultRow("record", Id(jobId, "record", r.Timestamp, r.BucketSpan, sequence), r.Timestamp, r.RecordScore,
-                        r.IsInterim, buffer.WrittenSpan.ToArray(), r.NormalizerFeature, r.NormalizerScope));
+                        r.IsInterim, buffer.WrittenSpan.ToArray(), r.NormalizerFeature, r.NormalizerScope, r.NormalizerFamily));
                     break;
                 case InfluencerDocument i:
                     i.WriteTo(w, human: false);
                     w.Flush();
                     rows.Add(new ResultRow("influencer", Id(jobId, "influencer", i.Timestamp, i.BucketSpan, sequence), i.Timestamp,
-                        i.InfluencerScore, i.IsInterim, buffer.WrittenSpan.ToArray(), NormalizerScope: i.NormalizerScope));
+                        i.InfluencerScore, i.IsInterim, buffer.WrittenSpan.ToArray(), NormalizerScope: i.NormalizerScope,
+                        NormalizerFamily: i.NormalizerFamily));
                     break;
                 case ModelPlotDocument m:
                     m.WriteTo(w, human: false);

@@ -67,6 +67,10 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     private readonly List<ModelPlotDocument> _plots = [];
     private readonly Dictionary<long, int> _influencerIndex = [];
     private readonly HashSet<long> _presentInfluencers = [];
+    private int[] _presentPerField = [];
+
+    /// <summary>Whether influencer scores take the family-wise ceiling: false when every detector is rare or freq_rare.</summary>
+    private readonly bool _influencerFamilyWise;
     private readonly List<string> _valueScratch = [];
     private readonly ValueInterner?[] _interners;
     private readonly RecordValueCache _valueCache;
@@ -113,6 +117,11 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
 
         _detectors = new DetectorState[spec.Detectors.Count];
+        foreach (var ds in spec.Detectors)
+        {
+            _influencerFamilyWise |= DetectorFunction.TryParse(ds.Function) is { Rare: false, FreqRare: false };
+        }
+
         _heads = new int[_detectors.Length][];
         for (var d = 0; d < _detectors.Length; d++)
         {
@@ -821,7 +830,10 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             var d = _detectors[leaf.Detector];
             var r = leaf.Result;
             var p = r.Probability;
-            var score = d.Normalizer(leaf.Feature).Normalize(leaf.Scope, leaf.Raw, p);
+            // Rare and freq_rare probabilities say how rare a category is, not where a value falls in a calibrated
+            // distribution: their records keep ml-cpp's ceiling (family 1).
+            var family = d.Function.Rare || d.Function.FreqRare ? 1 : Math.Max(1, d.Aggregator.Count);
+            var score = d.Normalizer(leaf.Feature).Normalize(leaf.Scope, leaf.Raw, p, family);
             var feature = d.Function.Features[leaf.Feature];
 
             // This candidate's influences (sorted by candidate, slot, influence descending).
@@ -911,6 +923,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 DetectorIndex = d.Spec.Index,
                 NormalizerFeature = leaf.Feature,
                 NormalizerScope = leaf.Scope,
+                NormalizerFamily = family,
                 IsInterim = interim,
                 Timestamp = startMs,
                 ByFieldName = population ? null : d.Spec.ByFieldName,
@@ -982,8 +995,15 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         // influencer normalizers also learn the (many) zero scores; we feed 0 for every value present
         // in the bucket that influenced no anomaly, so that influencer_score percentiles mean the same.
         CollectPresentInfluencerValues(slot, bi);
+        if (_presentPerField.Length < _influencerFields.Length)
+        {
+            _presentPerField = new int[_influencerFields.Length];
+        }
+
+        Array.Clear(_presentPerField);
         foreach (var key in _presentInfluencers)
         {
+            _presentPerField[(int)(key >> 32)]++;
             if (!_influencerIndex.ContainsKey(key))
             {
                 _influencerNormalizers[(int)(key >> 32)].Update((int)(key & 0xFFFFFFFF) & ((1 << 20) - 1), 0.0, bi);
@@ -1027,7 +1047,8 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                     continue;
                 }
 
-                var score = _influencerNormalizers[k].Normalize(_infValue[i] & ((1 << 20) - 1), raw, p);
+                var family = _influencerFamilyWise ? Math.Max(1, _presentPerField[k]) : 1;
+                var score = _influencerNormalizers[k].Normalize(_infValue[i] & ((1 << 20) - 1), raw, p, family);
                 sink.OnInfluencer(new InfluencerDocument
                 {
                     JobId = _spec.JobId,
@@ -1037,6 +1058,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                     InitialInfluencerScore = score,
                     Probability = p,
                     NormalizerScope = _infValue[i] & ((1 << 20) - 1),
+                    NormalizerFamily = family,
                     BucketSpan = _spanSeconds,
                     IsInterim = interim,
                     Timestamp = startMs,

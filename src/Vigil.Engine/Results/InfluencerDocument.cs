@@ -29,6 +29,12 @@ public sealed class InfluencerDocument
     /// </summary>
     public int? NormalizerScope { get; init; }
 
+    /// <summary>
+    /// Not part of the API document: how many results the normalizer scored in the bucket (the family of the
+    /// family-wise absolute-probability ceiling, see <see cref="Analysis.Scoring.ScoreNormalizer"/>); null when unknown.
+    /// </summary>
+    public int? NormalizerFamily { get; init; }
+
     /// <summary>Bucket span in seconds.</summary>
     public long BucketSpan { get; init; }
 

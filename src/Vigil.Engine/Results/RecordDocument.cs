@@ -38,6 +38,12 @@ public sealed class RecordDocument
     /// </summary>
     public int? NormalizerScope { get; init; }
 
+    /// <summary>
+    /// Not part of the API document: how many results the normalizer scored in the bucket (the family of the
+    /// family-wise absolute-probability ceiling, see <see cref="Analysis.Scoring.ScoreNormalizer"/>); null when unknown.
+    /// </summary>
+    public int? NormalizerFamily { get; init; }
+
     /// <summary>Whether this is an interim result.</summary>
     public bool IsInterim { get; init; }
 

@@ -31,11 +31,13 @@ public sealed partial class SqliteStore : IResultStore
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO results (job_id, result_type, id, timestamp, score, is_interim, document, normalizer_feature, normalizer_scope)
-            VALUES ($job, $type, $id, $ts, $score, $interim, $doc, $feature, $scope)
+            INSERT INTO results (job_id, result_type, id, timestamp, score, is_interim, document, normalizer_feature, normalizer_scope,
+              normalizer_family)
+            VALUES ($job, $type, $id, $ts, $score, $interim, $doc, $feature, $scope, $family)
             ON CONFLICT (job_id, result_type, id) DO UPDATE SET
               timestamp = excluded.timestamp, score = excluded.score, is_interim = excluded.is_interim, document = excluded.document,
-              normalizer_feature = excluded.normalizer_feature, normalizer_scope = excluded.normalizer_scope
+              normalizer_feature = excluded.normalizer_feature, normalizer_scope = excluded.normalizer_scope,
+              normalizer_family = excluded.normalizer_family
             """;
         var job = insert.Parameters.Add("$job", SqliteType.Text);
         var type = insert.Parameters.Add("$type", SqliteType.Text);
@@ -46,6 +48,7 @@ public sealed partial class SqliteStore : IResultStore
         var doc = insert.Parameters.Add("$doc", SqliteType.Text);
         var feature = insert.Parameters.Add("$feature", SqliteType.Integer);
         var scope = insert.Parameters.Add("$scope", SqliteType.Integer);
+        var family = insert.Parameters.Add("$family", SqliteType.Integer);
         foreach (var row in rows)
         {
             job.Value = jobId;
@@ -57,6 +60,7 @@ public sealed partial class SqliteStore : IResultStore
             doc.Value = Encoding.UTF8.GetString(row.Document);
             feature.Value = row.NormalizerFeature is { } f ? f : DBNull.Value;
             scope.Value = row.NormalizerScope is { } sc ? sc : DBNull.Value;
+            family.Value = row.NormalizerFamily is { } n ? n : DBNull.Value;
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -166,7 +170,7 @@ public sealed partial class SqliteStore : IResultStore
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var select = connection.CreateCommand();
         select.CommandText = """
-            SELECT result_type, id, timestamp, score, is_interim, document, normalizer_feature, normalizer_scope FROM results
+            SELECT result_type, id, timestamp, score, is_interim, document, normalizer_feature, normalizer_scope, normalizer_family FROM results
             WHERE job_id = $job AND result_type = $type AND timestamp >= $start AND timestamp < $end AND is_interim = 0
             ORDER BY timestamp, id
             """;
@@ -180,7 +184,8 @@ public sealed partial class SqliteStore : IResultStore
             yield return new ResultRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetDouble(3),
                 reader.GetInt64(4) != 0, Encoding.UTF8.GetBytes(reader.GetString(5)),
                 reader.IsDBNull(6) ? null : reader.GetInt32(6),
-                reader.IsDBNull(7) ? null : reader.GetInt32(7));
+                reader.IsDBNull(7) ? null : reader.GetInt32(7),
+                reader.IsDBNull(8) ? null : reader.GetInt32(8));
         }
     }
 

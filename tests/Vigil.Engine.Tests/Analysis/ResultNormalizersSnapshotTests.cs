@@ -19,13 +19,13 @@ public sealed class ResultNormalizersSnapshotTests
 
         var live = new ResultNormalizers(bucket, [], [], [], [[record]]);
         var p = RawScore.ToProbability(2.0);
-        Assert.True(live.TryRecordScore(0, 0, 1, p, out var before));
+        Assert.True(live.TryRecordScore(0, 0, 1, p, 1, out var before));
         var snapshot = live.Snapshot();
 
         // The job goes on: a far larger score arrives in the same scope.
         record.Update(1, 40.0, 300);
-        Assert.True(live.TryRecordScore(0, 0, 1, p, out var liveAfter));
-        Assert.True(snapshot.TryRecordScore(0, 0, 1, p, out var snapshotAfter));
+        Assert.True(live.TryRecordScore(0, 0, 1, p, 1, out var liveAfter));
+        Assert.True(snapshot.TryRecordScore(0, 0, 1, p, 1, out var snapshotAfter));
         Assert.True(liveAfter < before);
         Assert.Equal(before, snapshotAfter);
     }

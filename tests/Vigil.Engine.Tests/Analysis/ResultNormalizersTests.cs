@@ -66,7 +66,7 @@ public sealed class ResultNormalizersTests
     private static double Rescore(ResultNormalizers normalizers, RecordDocument record)
     {
         Assert.True(normalizers.TryRecordScore(record.DetectorIndex, record.NormalizerFeature!.Value, record.NormalizerScope!.Value,
-            record.Probability, out var score));
+            record.Probability, record.NormalizerFamily!.Value, out var score));
         return score;
     }
 
@@ -118,7 +118,7 @@ public sealed class ResultNormalizersTests
                     break;
                 case InfluencerDocument { IsInterim: false } influencer when influencer.Timestamp == hour:
                     Assert.True(normalizers.TryInfluencerScore(influencer.InfluencerFieldName, influencer.NormalizerScope!.Value,
-                        influencer.Probability, out var influencerScore));
+                        influencer.Probability, influencer.NormalizerFamily!.Value, out var influencerScore));
                     Assert.Equal(influencer.InitialInfluencerScore, influencerScore, 9);
                     influencers++;
                     break;
@@ -144,13 +144,13 @@ public sealed class ResultNormalizersTests
     {
         using var processor = Create();
         var normalizers = processor.Normalizers;
-        Assert.False(normalizers.TryRecordScore(1, 0, 0, 1e-6, out _));
-        Assert.False(normalizers.TryRecordScore(0, 1, 0, 1e-6, out _));
-        Assert.False(normalizers.TryRecordScore(0, 0, -1, 1e-6, out _));
-        Assert.False(normalizers.TryInfluencerScore("user", 0, 1e-6, out _));
+        Assert.False(normalizers.TryRecordScore(1, 0, 0, 1e-6, 1, out _));
+        Assert.False(normalizers.TryRecordScore(0, 1, 0, 1e-6, 1, out _));
+        Assert.False(normalizers.TryRecordScore(0, 0, -1, 1e-6, 1, out _));
+        Assert.False(normalizers.TryInfluencerScore("user", 0, 1e-6, 1, out _));
         Assert.False(normalizers.TryBucketInfluencerScore("user", 5, 1e-6, out _));
         Assert.True(normalizers.TryBucketInfluencerScore("bucket_time", 5, 1e-6, out _));
-        Assert.True(normalizers.TryInfluencerScore("host", 3, 1e-6, out _));
+        Assert.True(normalizers.TryInfluencerScore("host", 3, 1e-6, 1, out _));
     }
 
     [Fact]

@@ -72,6 +72,31 @@ public sealed class ScoringTests
     }
 
     [Fact]
+    public void Normalizer_takes_the_absolute_ceiling_on_the_family_wise_probability_of_the_bucket()
+    {
+        var normalizer = new ScoreNormalizer(3600);
+        for (var i = 0; i < 2000; i++)
+        {
+            normalizer.Update(1, 0.0, i / 9);
+        }
+
+        var chance = RawScore.FromProbability(2.6e-3);
+        normalizer.Update(0, chance, 2000 / 9);
+
+        // Alone, p = 2.6e-3 is a minor anomaly (about 50); as the smallest of nine series' probabilities it is
+        // what chance gives one bucket in 43, and stays below 25.
+        Assert.InRange(normalizer.Normalize(0, chance, 2.6e-3), 49.0, 51.0);
+        Assert.InRange(normalizer.Normalize(0, chance, 2.6e-3, family: 9), 10.0, 25.0);
+
+        // A probability far below 1/N keeps its score: the family barely moves it.
+        var tiny = RawScore.FromProbability(1e-12);
+        Assert.Equal(normalizer.Normalize(0, tiny, 1e-12), normalizer.Normalize(0, tiny, 1e-12, family: 10_000));
+        Assert.Equal(9e-12, ScoreNormalizer.FamilyProbability(1e-12, 9), 15);
+        Assert.Equal(1 - Math.Pow(1 - 0.01, 9), ScoreNormalizer.FamilyProbability(0.01, 9), 12);
+        Assert.Equal(0.01, ScoreNormalizer.FamilyProbability(0.01, 1));
+    }
+
+    [Fact]
     public void Normalizer_scores_relative_to_the_scope_maximum()
     {
         var normalizer = new ScoreNormalizer(300);

@@ -145,9 +145,10 @@ public sealed class ResultNormalizers
     /// <param name="feature">The detector feature that scored it (0 unless the function is <c>metric</c>).</param>
     /// <param name="scope">Its normalizer scope (the pipeline's (partition, person) scope id).</param>
     /// <param name="probability">Its <c>probability</c>.</param>
+    /// <param name="family">Results its normalizer scored in its bucket (stored with it; 1 when unknown).</param>
     /// <param name="score">The score, when the detector and feature are known.</param>
     /// <returns>False when the job has no such detector or feature.</returns>
-    public bool TryRecordScore(int detectorIndex, int feature, int scope, double probability, out double score)
+    public bool TryRecordScore(int detectorIndex, int feature, int scope, double probability, int family, out double score)
     {
         if ((uint)detectorIndex >= (uint)_records.Length || _records[detectorIndex] is not { } features
             || (uint)feature >= (uint)features.Length || scope < 0)
@@ -156,7 +157,7 @@ public sealed class ResultNormalizers
             return false;
         }
 
-        score = features[feature].Normalize(scope, RawOf(probability), probability);
+        score = features[feature].Normalize(scope, RawOf(probability), probability, family);
         return true;
     }
 
@@ -164,9 +165,10 @@ public sealed class ResultNormalizers
     /// <param name="influencerFieldName">Its <c>influencer_field_name</c>.</param>
     /// <param name="scope">Its normalizer scope (the pipeline's value scope id).</param>
     /// <param name="probability">Its <c>probability</c>.</param>
+    /// <param name="family">Values of its field its normalizer scored in its bucket (stored with it; 1 when unknown).</param>
     /// <param name="score">The score, when the field is known.</param>
     /// <returns>False when the job has no such influencer field.</returns>
-    public bool TryInfluencerScore(string influencerFieldName, int scope, double probability, out double score)
+    public bool TryInfluencerScore(string influencerFieldName, int scope, double probability, int family, out double score)
     {
         ArgumentNullException.ThrowIfNull(influencerFieldName);
         var k = FieldIndex(influencerFieldName);
@@ -176,7 +178,7 @@ public sealed class ResultNormalizers
             return false;
         }
 
-        score = _influencers[k].Normalize(scope, RawOf(probability), probability);
+        score = _influencers[k].Normalize(scope, RawOf(probability), probability, family);
         return true;
     }
 

@@ -17,8 +17,18 @@ namespace Vigil.Engine.Analysis.Scoring;
 /// (0,0) (70,1) (85,1.2) (90,1.5) (95,3) (97,20) (99,50) (99.9,90) (100,100), averaged;</item>
 /// <item>scope maximum: 100·min(1.5r, 0.5 + 0.5r) with r = raw / largest raw seen in the scope
 /// (one scope per partition/person pair), so the largest anomaly of a scope scores 100;</item>
-/// <item>absolute probability: 100·(0.95·0.1609·(−ln p − 3) + 0.05), 100 needs p ≤ 1e-4.</item>
+/// <item>absolute probability: 100·(0.95·0.1609·(−ln p − 3) + 0.05), 100 needs p ≤ 1e-4, with p taken family-wise
+/// (below).</item>
 /// </list>
+/// <para>Deliberate deviation from ml-cpp: the absolute-probability ceiling is applied to the family-wise probability
+/// 1 − (1 − p)^N, N being the number of results the normalizer scored in the same bucket (the series a detector
+/// tested, the values of an influencer field present). ml-cpp takes p alone, so a job watching N series gets N
+/// chances per bucket at a "minor" (≥ 25, p ≤ 0.013) record from noise: on nine clean airlines with hourly buckets
+/// six records of 1,296 after warm-up reached 27–50. The bucket's own score already corrects for N the same way
+/// (<see cref="BucketScoreAggregator"/>'s extreme probability); a single series (N = 1) is scored exactly as before.
+/// Rare and freq_rare records keep N = 1 (their probabilities measure how rare a category is, not where a value falls in
+/// a calibrated distribution), and so do influencers of jobs with only such detectors. The family size is stored with
+/// each record and influencer so that renormalization uses the same ceiling.</para>
 /// <para>Time runs in buckets. The sketch is fed every raw score (zeros included, as ml-cpp's
 /// <c>updateQuantiles</c>), and percentiles are turned into single-bucket ones with F^(1/m),
 /// m = 3600 / clamp(2·span, 300, 3600) seconds (ml-cpp's bucket normalization factor). The sketch is aged every
@@ -175,7 +185,15 @@ public sealed class ScoreNormalizer
     }
 
     /// <summary>Normalized 0–100 score of a raw score with its probability, in a scope.</summary>
-    public double Normalize(int scope, double raw, double probability)
+    /// <param name="scope">Dense scope id the raw score was learned in.</param>
+    /// <param name="raw">Raw score.</param>
+    /// <param name="probability">The result's probability.</param>
+    /// <param name="family">
+    /// Number of results this normalizer scored in the result's bucket (the series a detector tested, the values of an
+    /// influencer field present); the absolute-probability ceiling is taken on the chance that the smallest of that many
+    /// probabilities is this small (see the remarks). 1 gives ml-cpp's ceiling.
+    /// </param>
+    public double Normalize(int scope, double raw, double probability, int family = 1)
     {
         if (!(raw > 0))
         {
@@ -185,7 +203,7 @@ public sealed class ScoreNormalizer
         var score = 100.0;
 
         // Absolute probability ceiling.
-        var minusLogP = -Math.Log(Math.Max(probability, double.Epsilon));
+        var minusLogP = -Math.Log(Math.Max(FamilyProbability(probability, family), double.Epsilon));
         score = Math.Min(score, 100.0 * (0.95 * 0.1609 * (minusLogP - 3.0) + 0.05));
 
         // Scope maximum ceiling.
@@ -218,6 +236,20 @@ public sealed class ScoreNormalizer
         }
 
         return Math.Clamp(score, 0.0, 100.0);
+    }
+
+    /// <summary>
+    /// Chance that the smallest of <paramref name="family"/> independent probabilities is at most
+    /// <paramref name="probability"/>: 1 − (1 − p)^N (Šidák), N·p where 1 − p rounds to 1.
+    /// </summary>
+    public static double FamilyProbability(double probability, int family)
+    {
+        if (family <= 1)
+        {
+            return probability;
+        }
+
+        return probability < 1e-10 ? Math.Min(1.0, family * probability) : 1.0 - Math.Pow(1.0 - Math.Min(probability, 1.0), family);
     }
 
     /// <summary>Writes the normalizer state.</summary>
