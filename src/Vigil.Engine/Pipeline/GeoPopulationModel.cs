@@ -18,17 +18,20 @@ internal readonly record struct GeoScore(bool Scored, double Probability, double
 /// </summary>
 /// <remarks>
 /// <para>Implementation note (mirrors ml-cpp's <c>CMetricPopulationModel</c> with the mean latitude/longitude
-/// feature, simplified): ml-cpp gives each attribute a multivariate multimodal prior (a mixture of 2-D normal modes
-/// found by clustering) of every person's bucket mean (lat, lon), treated as plain 2-D values, and scores a person by
-/// the probability of positions less likely than theirs. Here a cluster is a decayed weighted mean and covariance;
-/// a sample joins the cluster nearest in Mahalanobis distance, or, once the attribute is warmed up and the sample is
-/// farther than every cluster's 99.9% ellipse, starts a new cluster (with the heaviest cluster's covariance) while
-/// fewer than <see cref="MaxClusters"/> exist. The probability of a position is Σₖ πₖ (1 + d²ₖ/ν)^(−ν/2), the
-/// mixture of each cluster's exact tail for a bivariate Student-t with ν = 5 (heavier than normal, since the
-/// population mixes people), dₖ the Mahalanobis distance to cluster k. Samples are learned after every person of
-/// the bucket was scored, down-weighted as outliers as <see cref="PopulationModel"/> does (ml-cpp's rule), and the
-/// clusters decay per bucket with ml-cpp's default rate. No person-frequency weighting, no merging or splitting of
-/// clusters after they form, no wrap-around at the antimeridian (as ml-cpp).</para>
+/// feature, simplified): ml-cpp gives each attribute a multivariate multimodal prior of every person's bucket mean
+/// (lat, lon), treated as plain 2-D values: a mixture of 2-D normal modes that its online x-means clustering splits
+/// when a split improves the BIC, and scores a person by the probability of positions less likely than theirs.
+/// Here each attribute keeps the last <see cref="RingSamples"/> samples (with their weights) and, every
+/// <see cref="ReclusterEvery"/> buckets, clusters them by weighted k-means for k = 1 to <see cref="MaxClusters"/>
+/// (deterministic farthest-point seeding), keeping the k with the lowest BIC among those whose clusters all have a
+/// weight of at least <see cref="MinimumClusterWeight"/> (so a few down-weighted outliers never form a mode). Between
+/// reclusterings a sample updates the nearest cluster (Mahalanobis distance) as a decayed weighted mean and
+/// covariance. The probability of a position is Σₖ πₖ (1 + d²ₖ/ν)^(−ν/2), the mixture of each cluster's exact tail
+/// for a bivariate Student-t with ν = 5 and the cluster's covariance (heavier than normal, since the population mixes
+/// people), dₖ the Mahalanobis distance to cluster k. Samples are learned after every person of the bucket was
+/// scored, down-weighted as outliers as <see cref="PopulationModel"/> does (ml-cpp's rule), and the clusters decay per
+/// bucket with ml-cpp's default rate. No person-frequency weighting, no wrap-around at the antimeridian (as ml-cpp:
+/// positions are plain numbers).</para>
 /// <para>A person is scored once the attribute has at least 8 buckets and 20 samples of history (as
 /// <see cref="PopulationModel"/>).</para>
 /// </remarks>
@@ -41,13 +44,21 @@ internal sealed class GeoPopulationModel
     private const int MinimumBuckets = 8;
     private const double MinimumSamples = 20;
 
-    /// <summary>Squared Mahalanobis distance of the 99.9% ellipse of a 2-D normal (−2 ln 0.001).</summary>
-    private const double NewClusterDistance2 = 13.815510557964274;
-
     /// <summary>Smallest variance of a cluster in either axis, in square degrees (about 110 m standard deviation).</summary>
     private const double VarianceFloor = 1e-6;
 
     private const int ClusterDoubles = 6; // weight, mean lat, mean lon, var lat, cov, var lon
+
+    /// <summary>Samples each attribute keeps for reclustering.</summary>
+    internal const int RingSamples = 256;
+
+    /// <summary>Buckets of an attribute between two reclusterings.</summary>
+    internal const int ReclusterEvery = 4;
+
+    /// <summary>Smallest weight of a cluster found by reclustering (ml-cpp also refuses splits into tiny clusters).</summary>
+    internal const double MinimumClusterWeight = 4.0;
+
+    private const int KMeansIterations = 8;
 
     private readonly double _decayPerBucket;
     private int _count;
@@ -60,6 +71,19 @@ internal sealed class GeoPopulationModel
 
     // Per attribute × cluster × ClusterDoubles.
     private double[] _state = new double[16 * MaxClusters * ClusterDoubles];
+
+    // Per attribute × RingSamples: the latest samples (lat, lon, weight) and how many were ever written.
+    private double[] _ring = new double[16 * RingSamples * 3];
+    private long[] _ringWritten = new long[16];
+
+    // The bucket each attribute was last reclustered in (transient: a bucket is committed at once, so a restored
+    // model never needs it).
+    private long[] _reclustered = new long[16];
+
+    // Reclustering scratch.
+    private readonly int[] _assign = new int[RingSamples];
+    private readonly double[] _trial = new double[MaxClusters * ClusterDoubles];
+    private readonly double[] _best = new double[MaxClusters * ClusterDoubles];
 
     // Samples of the bucket being scored, learned by Commit.
     private int[] _pendAttribute = new int[16];
@@ -78,7 +102,8 @@ internal sealed class GeoPopulationModel
     public int Count => _count;
 
     /// <summary>Bytes of model state (attribute columns, cluster state and the pending samples).</summary>
-    public long ModelBytes => ((long)_clusters.Length * 24) + ((long)_state.Length * 8) + ((long)_pendAttribute.Length * 28);
+    public long ModelBytes =>
+        ((long)_clusters.Length * 32) + ((long)_state.Length * 8) + ((long)_ring.Length * 8) + ((long)_pendAttribute.Length * 28);
 
     /// <summary>Adds an attribute model and returns its id.</summary>
     public int Add()
@@ -91,9 +116,13 @@ internal sealed class GeoPopulationModel
             Array.Resize(ref _lastBucket, size);
             Array.Resize(ref _total, size);
             Array.Resize(ref _state, size * MaxClusters * ClusterDoubles);
+            Array.Resize(ref _ring, size * RingSamples * 3);
+            Array.Resize(ref _ringWritten, size);
+            Array.Resize(ref _reclustered, size);
         }
 
         _lastBucket[_count] = long.MinValue;
+        _reclustered[_count] = long.MinValue;
         return _count++;
     }
 
@@ -192,8 +221,20 @@ internal sealed class GeoPopulationModel
             Learn(a, _pendLat[i], _pendLon[i], _pendWeight[i]);
         }
 
+        for (var i = 0; i < _pendingCount; i++)
+        {
+            // Once per attribute of the bucket (the first of its samples), every ReclusterEvery buckets.
+            var a = _pendAttribute[i];
+            if (_buckets[a] % ReclusterEvery == 0 && _reclustered[a] != bucketIndex)
+            {
+                _reclustered[a] = bucketIndex;
+                Recluster(a);
+            }
+        }
+
         _pendingCount = 0;
     }
+
 
     /// <summary>Writes the models.</summary>
     public void Save(IBufferWriter<byte> writer)
@@ -206,6 +247,8 @@ internal sealed class GeoPopulationModel
         ColumnIo.Write<long>(writer, _lastBucket.AsSpan(0, _count));
         ColumnIo.Write<double>(writer, _total.AsSpan(0, _count));
         ColumnIo.Write<double>(writer, _state.AsSpan(0, _count * MaxClusters * ClusterDoubles));
+        ColumnIo.Write<double>(writer, _ring.AsSpan(0, _count * RingSamples * 3));
+        ColumnIo.Write<long>(writer, _ringWritten.AsSpan(0, _count));
     }
 
     /// <summary>Restores models written by <see cref="Save"/>.</summary>
@@ -224,6 +267,8 @@ internal sealed class GeoPopulationModel
         ColumnIo.Read(ref source, model._lastBucket.AsSpan(0, count));
         ColumnIo.Read(ref source, model._total.AsSpan(0, count));
         ColumnIo.Read(ref source, model._state.AsSpan(0, count * MaxClusters * ClusterDoubles));
+        ColumnIo.Read(ref source, model._ring.AsSpan(0, count * RingSamples * 3));
+        ColumnIo.Read(ref source, model._ringWritten.AsSpan(0, count));
         return model;
     }
 
@@ -252,13 +297,7 @@ internal sealed class GeoPopulationModel
     /// <summary>Squared Mahalanobis distance of (lat, lon) to the cluster at <paramref name="o"/> (variances floored).</summary>
     private double Distance2(int o, double lat, double lon)
     {
-        var vxx = Math.Max(_state[o + 3], VarianceFloor);
-        var vyy = Math.Max(_state[o + 5], VarianceFloor);
-        var vxy = _state[o + 4];
-
-        // Keep the covariance matrix positive definite (|correlation| ≤ 0.99).
-        var limit = 0.99 * Math.Sqrt(vxx * vyy);
-        vxy = Math.Clamp(vxy, -limit, limit);
+        var (vxx, vxy, vyy) = Floored(_state[o + 3], _state[o + 4], _state[o + 5]);
         var det = (vxx * vyy) - (vxy * vxy);
         var dx = lat - _state[o + 1];
         var dy = lon - _state[o + 2];
@@ -267,8 +306,13 @@ internal sealed class GeoPopulationModel
 
     private void Learn(int a, double lat, double lon, double weight)
     {
-        var n = _clusters[a];
+        var r = ((a * RingSamples) + (int)(_ringWritten[a] % RingSamples)) * 3;
+        _ring[r] = lat;
+        _ring[r + 1] = lon;
+        _ring[r + 2] = weight;
+        _ringWritten[a]++;
         _total[a] += weight;
+        var n = _clusters[a];
         if (n == 0)
         {
             NewCluster(a, 0, lat, lon, weight, 0, 0, 0);
@@ -288,16 +332,6 @@ internal sealed class GeoPopulationModel
             }
         }
 
-        var warmedUp = _buckets[a] >= MinimumBuckets && _total[a] >= MinimumSamples;
-        if (warmedUp && nearestD2 > NewClusterDistance2 && n < MaxClusters)
-        {
-            // A position far from every cluster starts one, shaped like the heaviest cluster.
-            var h = Offset(a, Heaviest(a));
-            NewCluster(a, n, lat, lon, weight, _state[h + 3], _state[h + 4], _state[h + 5]);
-            _clusters[a] = n + 1;
-            return;
-        }
-
         // Weighted update of the mean and covariance: C' = (W·C + w·(W/W')·δδᵀ) / W'.
         var o = Offset(a, nearest);
         var w0 = _state[o];
@@ -312,6 +346,234 @@ internal sealed class GeoPopulationModel
         _state[o + 2] += dy * weight / w1;
         _state[o] = w1;
     }
+
+    /// <summary>
+    /// Replaces attribute <paramref name="a"/>'s clusters by the weighted k-means clustering of its kept samples with
+    /// the lowest BIC (k = 1 to <see cref="MaxClusters"/>, every cluster weighing at least
+    /// <see cref="MinimumClusterWeight"/>); the clusters keep the attribute's decayed total weight, shared as the samples.
+    /// </summary>
+    private void Recluster(int a)
+    {
+        var n = (int)Math.Min(_ringWritten[a], RingSamples);
+        var ring = _ring.AsSpan(a * RingSamples * 3, n * 3);
+        var sampleWeight = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            sampleWeight += ring[(i * 3) + 2];
+        }
+
+        if (sampleWeight < MinimumSamples)
+        {
+            return;
+        }
+
+        var bestK = 0;
+        var bestBic = double.PositiveInfinity;
+        for (var k = 1; k <= MaxClusters; k++)
+        {
+            if (!KMeans(ring, n, k))
+            {
+                break;
+            }
+
+            var ll = 0.0;
+            for (var i = 0; i < n; i++)
+            {
+                ll += ring[(i * 3) + 2] * Math.Log(Math.Max(MixtureDensity(_trial, k, sampleWeight, ring[i * 3], ring[(i * 3) + 1]), 1e-300));
+            }
+
+            var bic = (-2.0 * ll) + (((6.0 * k) - 1.0) * Math.Log(sampleWeight));
+            if (bic < bestBic)
+            {
+                bestBic = bic;
+                bestK = k;
+                _trial.AsSpan(0, k * ClusterDoubles).CopyTo(_best);
+            }
+        }
+
+        if (bestK == 0)
+        {
+            return;
+        }
+
+        var scale = _total[a] / sampleWeight;
+        for (var k = 0; k < bestK; k++)
+        {
+            var o = k * ClusterDoubles;
+            NewCluster(a, k, _best[o + 1], _best[o + 2], _best[o] * scale, _best[o + 3], _best[o + 4], _best[o + 5]);
+        }
+
+        _clusters[a] = bestK;
+    }
+
+    /// <summary>
+    /// Weighted k-means of the <paramref name="n"/> samples into <see cref="_trial"/> (weight, mean, covariance per
+    /// cluster), seeded with the sample nearest the weighted mean and then, one at a time, the sample farthest (weighted)
+    /// from the seeds. False when a cluster weighs less than <see cref="MinimumClusterWeight"/>.
+    /// </summary>
+    private bool KMeans(ReadOnlySpan<double> ring, int n, int k)
+    {
+        var t = _trial;
+        Span<double> cx = stackalloc double[MaxClusters];
+        Span<double> cy = stackalloc double[MaxClusters];
+        double mx = 0, my = 0, mw = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var w = ring[(i * 3) + 2];
+            mx += w * ring[i * 3];
+            my += w * ring[(i * 3) + 1];
+            mw += w;
+        }
+
+        mx /= mw;
+        my /= mw;
+        var seed = 0;
+        var seedD = double.MaxValue;
+        for (var i = 0; i < n; i++)
+        {
+            var d = Square(ring[i * 3] - mx) + Square(ring[(i * 3) + 1] - my);
+            if (d < seedD)
+            {
+                seedD = d;
+                seed = i;
+            }
+        }
+
+        cx[0] = ring[seed * 3];
+        cy[0] = ring[(seed * 3) + 1];
+        for (var c = 1; c < k; c++)
+        {
+            var far = 0;
+            var farD = -1.0;
+            for (var i = 0; i < n; i++)
+            {
+                var d = ring[(i * 3) + 2] * NearestSquare(cx, cy, c, ring[i * 3], ring[(i * 3) + 1], out _);
+                if (d > farD)
+                {
+                    farD = d;
+                    far = i;
+                }
+            }
+
+            cx[c] = ring[far * 3];
+            cy[c] = ring[(far * 3) + 1];
+        }
+
+        for (var iteration = 0; iteration < KMeansIterations; iteration++)
+        {
+            t.AsSpan(0, k * ClusterDoubles).Clear();
+            var moved = false;
+            for (var i = 0; i < n; i++)
+            {
+                NearestSquare(cx, cy, k, ring[i * 3], ring[(i * 3) + 1], out var c);
+                moved |= iteration == 0 || _assign[i] != c;
+                _assign[i] = c;
+                var w = ring[(i * 3) + 2];
+                t[c * ClusterDoubles] += w;
+                t[(c * ClusterDoubles) + 1] += w * ring[i * 3];
+                t[(c * ClusterDoubles) + 2] += w * ring[(i * 3) + 1];
+            }
+
+            for (var c = 0; c < k; c++)
+            {
+                var o = c * ClusterDoubles;
+                if (!(t[o] > 0))
+                {
+                    return false;
+                }
+
+                cx[c] = t[o + 1] / t[o];
+                cy[c] = t[o + 2] / t[o];
+            }
+
+            if (!moved)
+            {
+                break;
+            }
+        }
+
+        // Weights, means and covariances of the final assignment.
+        t.AsSpan(0, k * ClusterDoubles).Clear();
+        for (var c = 0; c < k; c++)
+        {
+            t[(c * ClusterDoubles) + 1] = cx[c];
+            t[(c * ClusterDoubles) + 2] = cy[c];
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            var o = _assign[i] * ClusterDoubles;
+            var w = ring[(i * 3) + 2];
+            var dx = ring[i * 3] - t[o + 1];
+            var dy = ring[(i * 3) + 1] - t[o + 2];
+            t[o] += w;
+            t[o + 3] += w * dx * dx;
+            t[o + 4] += w * dx * dy;
+            t[o + 5] += w * dy * dy;
+        }
+
+        for (var c = 0; c < k; c++)
+        {
+            var o = c * ClusterDoubles;
+            if (t[o] < MinimumClusterWeight)
+            {
+                return false;
+            }
+
+            t[o + 3] /= t[o];
+            t[o + 4] /= t[o];
+            t[o + 5] /= t[o];
+        }
+
+        return true;
+    }
+
+    /// <summary>Squared Euclidean distance from (x, y) to the nearest of the first <paramref name="k"/> centres.</summary>
+    private static double NearestSquare(ReadOnlySpan<double> cx, ReadOnlySpan<double> cy, int k, double x, double y, out int nearest)
+    {
+        nearest = 0;
+        var best = double.MaxValue;
+        for (var c = 0; c < k; c++)
+        {
+            var d = Square(x - cx[c]) + Square(y - cy[c]);
+            if (d < best)
+            {
+                best = d;
+                nearest = c;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Density at (x, y) of the normal mixture of the first <paramref name="k"/> clusters of <paramref name="t"/>.</summary>
+    private static double MixtureDensity(double[] t, int k, double totalWeight, double x, double y)
+    {
+        var density = 0.0;
+        for (var c = 0; c < k; c++)
+        {
+            var o = c * ClusterDoubles;
+            var (vxx, vxy, vyy) = Floored(t[o + 3], t[o + 4], t[o + 5]);
+            var det = (vxx * vyy) - (vxy * vxy);
+            var dx = x - t[o + 1];
+            var dy = y - t[o + 2];
+            var d2 = ((vyy * dx * dx) - (2 * vxy * dx * dy) + (vxx * dy * dy)) / det;
+            density += t[o] / totalWeight * Math.Exp(-0.5 * d2) / (2 * Math.PI * Math.Sqrt(det));
+        }
+
+        return density;
+    }
+
+    /// <summary>A covariance with both variances floored and |correlation| at most 0.99 (positive definite).</summary>
+    private static (double Vxx, double Vxy, double Vyy) Floored(double vxx, double vxy, double vyy)
+    {
+        vxx = Math.Max(vxx, VarianceFloor);
+        vyy = Math.Max(vyy, VarianceFloor);
+        var limit = 0.99 * Math.Sqrt(vxx * vyy);
+        return (vxx, Math.Clamp(vxy, -limit, limit), vyy);
+    }
+
+    private static double Square(double x) => x * x;
 
     private void NewCluster(int a, int k, double lat, double lon, double weight, double vxx, double vxy, double vyy)
     {
