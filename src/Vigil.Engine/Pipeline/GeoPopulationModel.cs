@@ -26,9 +26,11 @@ internal readonly record struct GeoScore(bool Scored, double Probability, double
 /// (deterministic farthest-point seeding), keeping the k with the lowest BIC among those whose clusters all have a
 /// weight of at least <see cref="MinimumClusterWeight"/> (so a few down-weighted outliers never form a mode). Between
 /// reclusterings a sample updates the nearest cluster (Mahalanobis distance) as a decayed weighted mean and
-/// covariance. The probability of a position is Σₖ πₖ (1 + d²ₖ/ν)^(−ν/2), the mixture of each cluster's exact tail
-/// for a bivariate Student-t with ν = 5 and the cluster's covariance (heavier than normal, since the population mixes
-/// people), dₖ the Mahalanobis distance to cluster k. Samples are learned after every person of the bucket was
+/// covariance. Each cluster is a bivariate Student-t with ν = 5 and the cluster's covariance
+/// (heavier than normal, since the population mixes people). The probability of a position x is that of positions at
+/// most as likely as x under the mixture, Σₖ πₖ Pₖ(πₖ fₖ(Y) ≤ f(x)), each term exact for a bivariate t (its density
+/// is a function of the Mahalanobis distance d, and P(D² ≥ d²) = (1 + d²/ν)^(−ν/2)); clusters are treated as not
+/// overlapping. With one cluster this is (1 + d²/ν)^(−ν/2); a position at the centre of any cluster has p = 1. Samples are learned after every person of the bucket was
 /// scored, down-weighted as outliers as <see cref="PopulationModel"/> does (ml-cpp's rule), and the clusters decay per
 /// bucket with ml-cpp's default rate. No person-frequency weighting, no wrap-around at the antimeridian (as ml-cpp:
 /// positions are plain numbers).</para>
@@ -41,6 +43,7 @@ internal sealed class GeoPopulationModel
     public const int MaxClusters = 4;
 
     private const double Nu = 5.0;
+    private const double LogTwoPi = 1.8378770664093453;
     private const int MinimumBuckets = 8;
     private const double MinimumSamples = 20;
 
@@ -64,21 +67,21 @@ internal sealed class GeoPopulationModel
     private int _count;
 
     // Per attribute.
-    private int[] _clusters = new int[16];
-    private int[] _buckets = new int[16];
-    private long[] _lastBucket = new long[16];
-    private double[] _total = new double[16];
+    private int[] _clusters = new int[1];
+    private int[] _buckets = new int[1];
+    private long[] _lastBucket = new long[1];
+    private double[] _total = new double[1];
 
     // Per attribute × cluster × ClusterDoubles.
-    private double[] _state = new double[16 * MaxClusters * ClusterDoubles];
+    private double[] _state = new double[MaxClusters * ClusterDoubles];
 
     // Per attribute × RingSamples: the latest samples (lat, lon, weight) and how many were ever written.
-    private double[] _ring = new double[16 * RingSamples * 3];
-    private long[] _ringWritten = new long[16];
+    private double[] _ring = new double[RingSamples * 3];
+    private long[] _ringWritten = new long[1];
 
     // The bucket each attribute was last reclustered in (transient: a bucket is committed at once, so a restored
     // model never needs it).
-    private long[] _reclustered = new long[16];
+    private long[] _reclustered = new long[1];
 
     // Reclustering scratch.
     private readonly int[] _assign = new int[RingSamples];
@@ -103,7 +106,7 @@ internal sealed class GeoPopulationModel
 
     /// <summary>Bytes of model state (attribute columns, cluster state and the pending samples).</summary>
     public long ModelBytes =>
-        ((long)_clusters.Length * 32) + ((long)_state.Length * 8) + ((long)_ring.Length * 8) + ((long)_pendAttribute.Length * 28);
+        ((long)_clusters.Length * 40) + ((long)_state.Length * 8) + ((long)_ring.Length * 8) + ((long)_pendAttribute.Length * 28);
 
     /// <summary>Adds an attribute model and returns its id.</summary>
     public int Add()
@@ -137,28 +140,51 @@ internal sealed class GeoPopulationModel
             return new GeoScore(false, 1.0, tLat, tLon);
         }
 
-        var p = 0.0;
-        var best = 0;
-        var bestTerm = -1.0;
+        // Log density of each cluster's bivariate Student-t at the position (scale matrix S = Σ (ν − 2) / ν, so the
+        // cluster's covariance is Σ), and of the mixture.
+        Span<double> logDensity = stackalloc double[MaxClusters];
+        Span<double> logNorm = stackalloc double[MaxClusters];
         var total = 0.0;
         for (var k = 0; k < n; k++)
         {
             total += _state[Offset(a, k)];
         }
 
+        var best = 0;
+        var bestLog = double.NegativeInfinity;
         for (var k = 0; k < n; k++)
         {
             var o = Offset(a, k);
-            var weight = _state[o];
-
-            // Scale matrix of the Student-t whose covariance is the cluster's: Σ (ν − 2) / ν.
-            var d2 = Distance2(o, lat, lon) * Nu / (Nu - 2.0);
-            var term = weight / total * Math.Pow(1.0 + (d2 / Nu), -Nu / 2.0);
-            p += term;
-            if (term > bestTerm)
+            var d2 = Distance2(o, lat, lon, out var det) * Nu / (Nu - 2.0);
+            logNorm[k] = LogTwoPi + (0.5 * Math.Log(det * Square((Nu - 2.0) / Nu)));
+            logDensity[k] = -logNorm[k] - ((Nu + 2.0) / 2.0 * Math.Log(1.0 + (d2 / Nu)));
+            var weighted = Math.Log(_state[o] / total) + logDensity[k];
+            if (weighted > bestLog)
             {
-                bestTerm = term;
+                bestLog = weighted;
                 best = k;
+            }
+        }
+
+        var mixture = 0.0;
+        for (var k = 0; k < n; k++)
+        {
+            mixture += _state[Offset(a, k)] / total * Math.Exp(logDensity[k] - logDensity[best]);
+        }
+
+        var logMixture = logDensity[best] + Math.Log(mixture);
+
+        // P(f(Y) ≤ f(x)): in cluster k the positions whose weighted density πₖ fₖ is at most the mixture's at x. A
+        // bivariate t's density is a function of d², and P(D² ≥ d²) = (1 + d²/ν)^(−ν/2), so that mass is
+        // min(1, (f(x) / πₖ · 2π √det S)^(ν/(ν+2))).
+        var p = 0.0;
+        for (var k = 0; k < n; k++)
+        {
+            var share = _state[Offset(a, k)] / total;
+            if (share > 0)
+            {
+                var logLevel = logMixture - Math.Log(share) + logNorm[k];
+                p += share * Math.Exp(Math.Min(0.0, Nu / (Nu + 2.0) * logLevel));
             }
         }
 
@@ -295,10 +321,13 @@ internal sealed class GeoPopulationModel
     }
 
     /// <summary>Squared Mahalanobis distance of (lat, lon) to the cluster at <paramref name="o"/> (variances floored).</summary>
-    private double Distance2(int o, double lat, double lon)
+    private double Distance2(int o, double lat, double lon) => Distance2(o, lat, lon, out _);
+
+    /// <summary>Squared Mahalanobis distance of (lat, lon) to the cluster at <paramref name="o"/> and its covariance's determinant.</summary>
+    private double Distance2(int o, double lat, double lon, out double det)
     {
         var (vxx, vxy, vyy) = Floored(_state[o + 3], _state[o + 4], _state[o + 5]);
-        var det = (vxx * vyy) - (vxy * vxy);
+        det = (vxx * vyy) - (vxy * vxy);
         var dx = lat - _state[o + 1];
         var dy = lon - _state[o + 2];
         return ((vyy * dx * dx) - (2 * vxy * dx * dy) + (vxx * dy * dy)) / det;
