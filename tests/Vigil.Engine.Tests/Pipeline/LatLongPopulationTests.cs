@@ -148,6 +148,19 @@ public sealed class LatLongPopulationTests
     }
 
     [Fact]
+    public void Interim_results_do_not_change_the_final_lat_long_population_results()
+    {
+        var plain = new CollectingSink();
+        Feed(new AnomalyDetectorPipeline(Spec(by: "device", partition: null)), 0, 100, plain, far: true);
+        var withInterim = new CollectingSink();
+        var interim = new CollectingSink();
+        Feed(new AnomalyDetectorPipeline(Spec(by: "device", partition: null)), 0, 100, withInterim, far: true, interim);
+
+        Assert.Contains(interim.Records, r => r.OverFieldValue == "u17" && r.IsInterim);
+        Assert.Equal(Json(plain), Json(withInterim));
+    }
+
+    [Fact]
     public void Lat_long_population_results_do_not_depend_on_the_scoring_threads()
     {
         var one = new AnomalyDetectorPipeline(Spec(by: "device", partition: "tenant")) { ScoringThreads = 1 };
@@ -242,9 +255,11 @@ public sealed class LatLongPopulationTests
     /// <summary>
     /// 60 people, each living somewhere around Paris (home within about 0.3° of 48.85, 2.35), log in 1 to 3 times a
     /// bucket near home from a phone (one in three people) or a laptop; people 0–29 are tenant t1, the others t2.
-    /// With <paramref name="far"/>, u17 logs in once from Sydney in the anomaly bucket.
+    /// With <paramref name="far"/>, u17 logs in once from Sydney in the anomaly bucket. With <paramref name="interim"/>,
+    /// interim results of each bucket are written there before it closes.
     /// </summary>
-    private static void Feed(AnomalyDetectorPipeline pipeline, int from, int to, CollectingSink sink, bool far)
+    private static void Feed(AnomalyDetectorPipeline pipeline, int from, int to, CollectingSink sink, bool far,
+        CollectingSink? interim = null)
     {
         var homes = new Random(5);
         var homeLat = new double[People];
@@ -272,6 +287,11 @@ public sealed class LatLongPopulationTests
                 {
                     pipeline.OnRecord(start + (u * 10) + i, rec.Clear().Str(0, text).Str(1, "u" + u).Str(2, device).Str(3, tenant).Fields);
                 }
+            }
+
+            if (interim is not null)
+            {
+                pipeline.EmitInterim(start, interim);
             }
 
             pipeline.CloseBucket(start, sink);
