@@ -205,6 +205,21 @@ public sealed class LatLongPopulationTests
     }
 
     [Fact]
+    public void Exclude_frequent_over_removes_people_present_in_every_bucket()
+    {
+        // Every person logs in every bucket, so every person is frequent: nobody is scored, not even u17 in Sydney.
+        var spec = Spec(by: null, partition: null) with
+        {
+            Detectors = [new DetectorSpec(0, "lat_long", "location", null, "user", null, false, "over", "lat_long(location) over user")],
+        };
+        var sink = new CollectingSink();
+        Feed(new AnomalyDetectorPipeline(spec), 0, 100, sink, far: true);
+
+        Assert.Equal(100, sink.Buckets.Count);
+        Assert.Empty(sink.Records);
+    }
+
+    [Fact]
     public void Lat_long_population_on_record_allocates_nothing_once_warm()
     {
         var pipeline = new AnomalyDetectorPipeline(Spec(by: "device", partition: "tenant"));
