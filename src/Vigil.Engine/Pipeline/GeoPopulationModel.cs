@@ -30,9 +30,9 @@ internal readonly record struct GeoScore(bool Scored, double Probability, double
 /// (heavier than normal, since the population mixes people). The probability of a position x is that of positions at
 /// most as likely as x under the mixture, Σₖ πₖ Pₖ(πₖ fₖ(Y) ≤ f(x)), each term exact for a bivariate t (its density
 /// is a function of the Mahalanobis distance d, and P(D² ≥ d²) = (1 + d²/ν)^(−ν/2)); clusters are treated as not
-/// overlapping. With one cluster this is (1 + d²/ν)^(−ν/2); a position at the centre of any cluster has p = 1. Samples are learned after every person of the bucket was
-/// scored, down-weighted as outliers as <see cref="PopulationModel"/> does (ml-cpp's rule), and the clusters decay per
-/// bucket with ml-cpp's default rate. No person-frequency weighting, no wrap-around at the antimeridian (as ml-cpp:
+/// overlapping. With one cluster this is (1 + d²/ν)^(−ν/2); a position at the centre of any cluster has p = 1.
+/// Samples are learned after every person of the bucket was scored, down-weighted as outliers as
+/// <see cref="PopulationModel"/> does (ml-cpp's rule), and the clusters decay per bucket with ml-cpp's default rate. No person-frequency weighting, no wrap-around at the antimeridian (as ml-cpp:
 /// positions are plain numbers).</para>
 /// <para>A person is scored once the attribute has at least 8 buckets and 20 samples of history (as
 /// <see cref="PopulationModel"/>).</para>
@@ -104,9 +104,10 @@ internal sealed class GeoPopulationModel
     /// <summary>Number of attributes.</summary>
     public int Count => _count;
 
-    /// <summary>Bytes of model state (attribute columns, cluster state and the pending samples).</summary>
+    /// <summary>Bytes of model state: attribute columns, clusters, kept samples, pending samples and reclustering scratch.</summary>
     public long ModelBytes =>
-        ((long)_clusters.Length * 40) + ((long)_state.Length * 8) + ((long)_ring.Length * 8) + ((long)_pendAttribute.Length * 28);
+        ((long)_clusters.Length * 40) + ((long)_state.Length * 8) + ((long)_ring.Length * 8) + ((long)_pendAttribute.Length * 28)
+        + (RingSamples * 4) + (2 * MaxClusters * ClusterDoubles * 8);
 
     /// <summary>Adds an attribute model and returns its id.</summary>
     public int Add()
