@@ -160,21 +160,6 @@ public sealed class LifecycleTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
-    public async Task Opening_a_job_with_analysis_the_engine_lacks_is_refused_and_leaves_it_closed()
-    {
-        await Jobs.CreateAsync(Server, "unsupported-job", """
-            {"analysis_config":{"detectors":[{"function":"lat_long","field_name":"a","over_field_name":"b"}]},"data_description":{}}
-            """);
-
-        var open = await Server.PostAsync("/_ml/anomaly_detectors/unsupported-job/_open");
-
-        Assert.Equal(HttpStatusCode.BadRequest, open.Status);
-        Assert.Equal("status_exception", open.ErrorType);
-        Assert.StartsWith("Cannot open job [unsupported-job]: lat_long with over_field_name", open.ErrorReason, StringComparison.Ordinal);
-        Assert.Equal("closed", (string?)(await StatsAsync("unsupported-job"))["state"]);
-    }
-
-    [Fact]
     public async Task Opening_a_job_with_a_force_time_shift_rule_is_refused_and_leaves_it_closed()
     {
         await Jobs.CreateAsync(Server, "time-shift-job", """

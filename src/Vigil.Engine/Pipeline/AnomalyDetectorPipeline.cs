@@ -16,7 +16,7 @@ namespace Vigil.Engine.Pipeline;
 /// <remarks>
 /// <para>Functions: count, high_count, low_count, non_zero_count (±), distinct_count (±),
 /// info_content (±), mean/avg, median, min, max, sum, non_null_sum, varp, metric (min + max + mean)
-/// and their high_/low_ forms, time_of_day, time_of_week, lat_long (not with over), rare (by; and by
+/// and their high_/low_ forms, time_of_day, time_of_week, lat_long (by, partition and over), rare (by; and by
 /// over for population rare), freq_rare (by over). Splits: by, partition and over (population analysis, see
 /// <see cref="PopulationModel"/>). <c>exclude_frequent</c> (all, none, by, over) drops frequent by/over values
 /// from results and model updates (see <see cref="DetectorState"/>). Custom rules: condition-only
@@ -128,11 +128,6 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             var ds = spec.Detectors[d];
             var function = DetectorFunction.TryParse(ds.Function)
                 ?? throw new NotSupportedException($"function '{ds.Function}' is not supported by the analysis pipeline");
-            if (function.LatLong && ds.OverFieldName is not null)
-            {
-                throw new NotSupportedException("lat_long with over_field_name is not supported by the analysis pipeline yet");
-            }
-
             if (function.Rare && ds.ByFieldName is null)
             {
                 throw new ArgumentException($"by_field_name must be set when the '{function.Name}' function is used", nameof(spec));
@@ -878,7 +873,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             IReadOnlyList<double>? actual = population ? null : [r.Actual];
             IReadOnlyList<double>? typical = population ? null : [r.Typical];
             GeoResults? geoResults = null;
-            if (geo)
+            if (geo && !population)
             {
                 var lat = _candidates.Causes[leaf.CauseStart].Result;
                 var lon = _candidates.Causes[leaf.CauseStart + 1].Result;
@@ -888,27 +883,13 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             }
 
             List<AnomalyCause>? causes = null;
-            if (population && !geo)
+            if (population)
             {
                 causes = new List<AnomalyCause>(leaf.CauseCount);
                 for (var i = leaf.CauseStart; i < leaf.CauseStart + leaf.CauseCount; i++)
                 {
                     ref readonly var cause = ref _candidates.Causes[i];
-                    causes.Add(new AnomalyCause
-                    {
-                        Probability = cause.Result.Probability,
-                        OverFieldName = d.Spec.OverFieldName,
-                        OverFieldValue = DetectorState.ValueOf(_interners, d.OverIndex, d.Series.Over(cause.Series)),
-                        ByFieldName = d.Spec.ByFieldName,
-                        ByFieldValue = DetectorState.ValueOf(_interners, d.ByIndex, d.Series.By(cause.Series)),
-                        PartitionFieldName = d.Spec.PartitionFieldName,
-                        PartitionFieldValue = DetectorState.ValueOf(_interners, d.PartitionIndex, d.Series.Partition(cause.Series)),
-                        Function = d.Function.Name,
-                        FunctionDescription = DetectorFunction.Describe(d.Function.Features[cause.Feature]),
-                        Typical = [cause.Result.Typical],
-                        Actual = [cause.Result.Actual],
-                        FieldName = d.Spec.FieldName,
-                    });
+                    causes.Add(Cause(d, cause));
                 }
             }
 
@@ -959,8 +940,48 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
     }
 
+    /// <summary>A population record's cause: one person × attribute value behind the person's result.</summary>
+    /// <remarks>
+    /// Implementation note (mirrors ml-cpp's <c>addPopulationCauseFields</c>): for <c>lat_long</c>, actual is the
+    /// person's bucket mean position and typical the population's, each as [lat, lon], and <c>geo_results</c> holds
+    /// <c>actual_point</c> only: ml-cpp writes <c>typical_point</c> under a check on the baseline mean, which
+    /// population results leave with one element, so Elasticsearch's population causes never carry it.
+    /// </remarks>
+    private AnomalyCause Cause(DetectorState d, in CauseEntry cause)
+    {
+        var r = cause.Result;
+        IReadOnlyList<double> actual = [r.Actual];
+        IReadOnlyList<double> typical = [r.Typical];
+        GeoResults? geoResults = null;
+        if (d.Function.LatLong)
+        {
+            var lon = d.GeoLongitude(cause.Series);
+            actual = [r.Actual, lon];
+            typical = [r.Typical, d.GeoTypicalLongitude(cause.Series)];
+            geoResults = new GeoResults(Point(r.Actual, lon), null);
+        }
+
+        return new AnomalyCause
+        {
+            Probability = r.Probability,
+            OverFieldName = d.Spec.OverFieldName,
+            OverFieldValue = DetectorState.ValueOf(_interners, d.OverIndex, d.Series.Over(cause.Series)),
+            ByFieldName = d.Spec.ByFieldName,
+            ByFieldValue = DetectorState.ValueOf(_interners, d.ByIndex, d.Series.By(cause.Series)),
+            PartitionFieldName = d.Spec.PartitionFieldName,
+            PartitionFieldValue = DetectorState.ValueOf(_interners, d.PartitionIndex, d.Series.Partition(cause.Series)),
+            Function = d.Function.Name,
+            FunctionDescription = DetectorFunction.Describe(d.Function.Features[cause.Feature]),
+            Typical = typical,
+            Actual = actual,
+            FieldName = d.Spec.FieldName,
+            GeoResults = geoResults,
+        };
+    }
+
+    /// <summary>A point as ml-cpp writes it in <c>geo_results</c>: "lat,lon", fixed notation with 12 decimals.</summary>
     private static string Point(double lat, double lon) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{lat},{lon}");
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{lat:F12},{lon:F12}");
 
     private void NoteInfluencer(int slot, int value, double logP)
     {

@@ -36,6 +36,9 @@ internal sealed partial class DetectorState
     private readonly string[] _modelFeatures;
     private SeriesModelStore[] _stores;
     private PopulationModel[] _population;
+    private GeoPopulationModel? _geo;
+    private double[] _geoLon = [];
+    private double[] _geoTypicalLon = [];
     private SeriesIndex _attributes = new();
     private int[] _attributeOf = new int[16];
     private SeriesResult[] _popResults = new SeriesResult[16];
@@ -112,10 +115,18 @@ internal sealed partial class DetectorState
         };
         var features = function.Features.Length;
         _stores = new SeriesModelStore[features];
-        _population = new PopulationModel[overIndex >= 0 ? features : 0];
+        // lat_long over a field models positions in two dimensions (GeoPopulationModel) rather than per feature.
+        _population = new PopulationModel[overIndex >= 0 && !function.LatLong ? features : 0];
         for (var f = 0; f < _population.Length; f++)
         {
             _population[f] = new PopulationModel(analysis.BucketSpanMs);
+        }
+
+        if (overIndex >= 0 && function.LatLong)
+        {
+            _geo = new GeoPopulationModel(analysis.BucketSpanMs);
+            _geoLon = new double[_firstBucket.Length];
+            _geoTypicalLon = new double[_firstBucket.Length];
         }
 
         _normalizers = new ScoreNormalizer[features];
@@ -222,6 +233,8 @@ internal sealed partial class DetectorState
                 bytes += m.ModelBytes;
             }
 
+            // lat_long over a field: the position clusters and the per-series longitude columns of the causes.
+            bytes += (_geo?.ModelBytes ?? 0) + ((long)_geoLon.Length * 16);
             bytes += _attributes.MemoryBytes + ((long)_attributeOf.Length * 4);
 
             // Rare counts and probabilities (allocated for every detector), then what exclude_frequent and
@@ -386,6 +399,10 @@ internal sealed partial class DetectorState
             {
                 ScorePopulationRare(gen, bucketIndex, candidates);
             }
+            else if (hasGen && _geo is not null)
+            {
+                ScorePopulationLatLong(gen, bucketIndex, candidates);
+            }
             else if (hasGen)
             {
                 ScorePopulation(gen, bucketIndex, candidates);
@@ -486,6 +503,12 @@ internal sealed partial class DetectorState
             WriteBlock(writer, m.Save);
         }
 
+        if (_geo is not null)
+        {
+            // lat_long over a field (new with this block; such detectors were refused before, so no older state has one).
+            WriteBlock(writer, _geo.Save);
+        }
+
         if (Function.Rare)
         {
             var header = writer.GetSpan(8);
@@ -532,6 +555,11 @@ internal sealed partial class DetectorState
         for (var f = 0; f < _population.Length; f++)
         {
             _population[f] = PopulationModel.Load(ReadBlock(ref source), _spanMs);
+        }
+
+        if (_geo is not null)
+        {
+            _geo = GeoPopulationModel.Load(ReadBlock(ref source), _spanMs);
         }
 
         if (Function.Rare)
@@ -760,6 +788,74 @@ internal sealed partial class DetectorState
             start = end;
         }
     }
+
+    /// <summary>
+    /// <c>lat_long</c> over a field: scores every person × attribute bucket mean position against the attribute's
+    /// population of positions (<see cref="GeoPopulationModel"/>, as it was before the bucket), then learns the bucket
+    /// and reports one result per (partition, person) as the other population functions do.
+    /// </summary>
+    /// <remarks>
+    /// A person × attribute value's result is kept in the first feature slot of <see cref="_popResults"/> (actual and
+    /// typical = the latitudes); the longitudes are kept per series in <see cref="GeoLongitude"/> and
+    /// <see cref="GeoTypicalLongitude"/> until the bucket's records are written.
+    /// </remarks>
+    private void ScorePopulationLatLong(BucketGeneration gen, long bucketIndex, LeafBuffer candidates)
+    {
+        var geo = _geo!;
+        var touched = gen.TouchedCount;
+        if (_popResults.Length < touched * 2)
+        {
+            _popResults = new SeriesResult[Math.Max(touched * 2, _popResults.Length * 2)];
+        }
+
+        if (_personKeys.Length < touched)
+        {
+            _personKeys = new long[Math.Max(touched, _personKeys.Length * 2)];
+            _personOrder = new int[_personKeys.Length];
+        }
+
+        for (var i = 0; i < touched; i++)
+        {
+            var s = gen.Touched[i];
+            _popResults[(i * 2) + 1] = default;
+            if (IsFrequent(s, bucketIndex))
+            {
+                // exclude_frequent: neither scored nor learned by the attribute's population model.
+                _popResults[i * 2] = default;
+            }
+            else
+            {
+                var lat = FeatureValue(gen, true, s, BucketFeature.Latitude);
+                var lon = FeatureValue(gen, true, s, BucketFeature.Longitude);
+                var attribute = _attributeOf[s];
+                var g = geo.Score(attribute, lat, lon);
+                _geoLon[s] = lon;
+                _geoTypicalLon[s] = g.TypicalLon;
+                var r = new SeriesResult(g.Scored, g.Probability, g.Probability, 1.0, lat, g.TypicalLat, g.TypicalLat, g.TypicalLat, 0,
+                    AnomalyType.None);
+
+                // Custom rules (scope only: lat_long takes no rule conditions): skip_result leaves the value out of the
+                // person's result, skip_model_update keeps it from the attribute's population model.
+                _popResults[i * 2] = SkipsResult(s, r, _ruleTimeMs) ? default : r;
+                if (!SkipsUpdate(s, lat, g.TypicalLat, _ruleTimeMs))
+                {
+                    geo.Queue(attribute, lat, lon, g.Scored ? g.Probability : 1.0);
+                }
+            }
+
+            _personKeys[i] = ((long)(_series.Partition(s) + 1) << 32) | (uint)_series.Over(s);
+            _personOrder[i] = i;
+        }
+
+        geo.Commit(bucketIndex);
+        ReportPersons(gen, candidates);
+    }
+
+    /// <summary>lat_long over a field: the bucket mean longitude of series <paramref name="s"/> in the bucket last scored.</summary>
+    internal double GeoLongitude(int s) => _geoLon[s];
+
+    /// <summary>lat_long over a field: the typical longitude for series <paramref name="s"/> in the bucket last scored.</summary>
+    internal double GeoTypicalLongitude(int s) => _geoTypicalLon[s];
 
     private void ScoreLatLong(BucketGeneration gen, int s, long bucketStartMs, double count, LeafBuffer candidates,
         List<ModelPlotDocument>? plots, AnalysisSpec analysis, ValueInterner?[] interners)
@@ -1254,6 +1350,8 @@ internal sealed partial class DetectorState
                 {
                     model.Add();
                 }
+
+                _geo?.Add();
             }
 
             _attributeOf[s] = attribute;
@@ -1292,6 +1390,12 @@ internal sealed partial class DetectorState
         Array.Resize(ref _attributeOf, size);
         Array.Resize(ref _rareCount, size);
         Array.Resize(ref _rareP, size);
+        if (_geo is not null)
+        {
+            Array.Resize(ref _geoLon, size);
+            Array.Resize(ref _geoTypicalLon, size);
+        }
+
         if (_persons is not null)
         {
             Array.Resize(ref _personOf, size);

@@ -198,7 +198,8 @@ internal sealed class PopulationModel
         return model;
     }
 
-    private static double OutlierWeight(double p)
+    /// <summary>Weight of a sample in a population model's update given its probability (outliers count less).</summary>
+    internal static double OutlierWeight(double p)
     {
         // ml-cpp: weight 1 at p >= 1e-3, 0.01 at p <= 1e-5, log-interpolated between.
         if (p >= 1e-3)

@@ -41,14 +41,15 @@ public sealed class AnomalyCause
     /// <summary>Field name.</summary>
     public string? FieldName { get; init; }
 
+    /// <summary>Geo results (<c>lat_long</c> only), or null.</summary>
+    public GeoResults? GeoResults { get; init; }
+
     /// <summary>Writes the ES JSON object (field order as ES's <c>AnomalyCause.toXContent</c>).</summary>
     public void WriteTo(Utf8JsonWriter w)
     {
         ArgumentNullException.ThrowIfNull(w);
         w.WriteStartObject();
         w.WriteNumber("probability", Probability);
-        Str(w, "over_field_name", OverFieldName);
-        Str(w, "over_field_value", OverFieldValue);
         Str(w, "by_field_name", ByFieldName);
         Str(w, "by_field_value", ByFieldValue);
         Str(w, "partition_field_name", PartitionFieldName);
@@ -66,6 +67,14 @@ public sealed class AnomalyCause
         }
 
         Str(w, "field_name", FieldName);
+        Str(w, "over_field_name", OverFieldName);
+        Str(w, "over_field_value", OverFieldValue);
+        if (GeoResults is not null)
+        {
+            w.WritePropertyName("geo_results");
+            GeoResults.WriteTo(w);
+        }
+
         w.WriteEndObject();
     }
 

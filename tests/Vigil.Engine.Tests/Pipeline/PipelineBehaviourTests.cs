@@ -227,9 +227,6 @@ public sealed class PipelineBehaviourTests
     public void Unsupported_functions_are_rejected()
     {
         Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(Gen.Spec("high_rare", null, "p", null, ["p"])));
-        var latLongOver = new AnalysisSpec(
-            "j", Gen.SpanMs, 0, [new DetectorSpec(0, "lat_long", "loc", null, "p", null, false, null, "lat_long")], [], null, ["loc", "p"], false);
-        Assert.Throws<NotSupportedException>(() => new AnomalyDetectorPipeline(latLongOver));
     }
 
     [Fact]
@@ -353,8 +350,9 @@ public sealed class PipelineBehaviourTests
             "{\"job_id\":\"j\",\"result_type\":\"record\",\"probability\":1E-05,\"record_score\":90,\"initial_record_score\":90,"
             + "\"bucket_span\":600,\"detector_index\":0,\"is_interim\":false,\"timestamp\":1700000400000,\"function\":\"high_count\","
             + "\"function_description\":\"count\",\"over_field_name\":\"clientip\",\"over_field_value\":\"10.0.0.66\","
-            + "\"causes\":[{\"probability\":1E-05,\"over_field_name\":\"clientip\",\"over_field_value\":\"10.0.0.66\","
-            + "\"function\":\"high_count\",\"function_description\":\"count\",\"typical\":[5],\"actual\":[80]}],"
+            + "\"causes\":[{\"probability\":1E-05,"
+            + "\"function\":\"high_count\",\"function_description\":\"count\",\"typical\":[5],\"actual\":[80],"
+            + "\"over_field_name\":\"clientip\",\"over_field_value\":\"10.0.0.66\"}],"
             + "\"clientip\":[\"10.0.0.66\"]}",
             Write(w => record.WriteTo(w, human: false)));
     }
