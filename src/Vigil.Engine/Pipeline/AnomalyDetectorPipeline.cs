@@ -907,7 +907,9 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 NormalizerFamily = family,
                 IsInterim = interim,
                 Timestamp = startMs,
-                ByFieldName = population ? null : d.Spec.ByFieldName,
+                // Population records name the by field but carry its values only in their causes, and have no
+                // anomaly_score_explanation (ml-cpp's addPopulationFields).
+                ByFieldName = d.Spec.ByFieldName,
                 ByFieldValue = population ? null : DetectorState.ValueOf(_interners, d.ByIndex, d.Series.By(leaf.Series)),
                 PartitionFieldName = d.Spec.PartitionFieldName,
                 PartitionFieldValue = DetectorState.ValueOf(_interners, d.PartitionIndex, d.Series.Partition(leaf.Series)),
@@ -921,7 +923,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 Causes = causes,
                 Influencers = influences,
                 GeoResults = geoResults,
-                AnomalyScoreExplanation = new AnomalyScoreExplanation
+                AnomalyScoreExplanation = population ? null : new AnomalyScoreExplanation
                 {
                     AnomalyType = r.AnomalyType switch
                     {

@@ -83,7 +83,9 @@ public sealed class PopulationTests
         Assert.Equal("ip7", top.OverFieldValue);
         Assert.Equal("/a", top.Causes![0].ByFieldValue);
         Assert.Equal("uri", top.Causes![0].ByFieldName);
-        Assert.Null(top.ByFieldName);
+        Assert.Equal("uri", top.ByFieldName); // named at the top as ml-cpp does; the values are in the causes
+        Assert.Null(top.ByFieldValue);
+        Assert.Null(top.AnomalyScoreExplanation);
         Assert.Equal(2, pipeline.ByFieldCount);
     }
 }
