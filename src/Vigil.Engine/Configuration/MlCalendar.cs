@@ -123,6 +123,53 @@ public sealed record MlCalendar(string CalendarId, IReadOnlyList<string> JobIds,
         return new ElasticsearchException("action_request_validation_exception", text.ToString(), 400);
     }
 
+    /// <summary>
+    /// Parses the body of <c>GET _ml/calendars</c> (ES <c>GetCalendarsAction.Request</c>, strict): <c>calendar_id</c> and
+    /// <c>page</c> (<c>from</c>, <c>size</c>).
+    /// </summary>
+    public static CalendarsRequestBody ParseGetBody(ReadOnlySpan<byte> json)
+    {
+        var root = JNode.Parse(json);
+        var x = new XContent(json);
+        var body = new CalendarsRequestBody();
+        x.ParseObject(root, "cluster:monitor/xpack/ml/calendars/get",
+        [
+            new("calendar_id", VType.String, v => body.CalendarId = v.Text),
+            new("page", VType.Object, v => ParsePage(x, v, body)),
+        ]);
+        return body;
+    }
+
+    /// <summary>
+    /// Parses the body of <c>GET _ml/calendars/&lt;calendar_id&gt;/events</c> (ES <c>GetCalendarEventsAction.Request</c>,
+    /// strict): <c>calendar_id</c>, <c>start</c>, <c>end</c>, <c>job_id</c>, <c>page</c>.
+    /// </summary>
+    public static CalendarsRequestBody ParseGetEventsBody(ReadOnlySpan<byte> json)
+    {
+        var root = JNode.Parse(json);
+        var x = new XContent(json);
+        var body = new CalendarsRequestBody();
+        x.ParseObject(root, "cluster:monitor/xpack/ml/calendars/events/get",
+        [
+            new("calendar_id", VType.String, v => body.CalendarId = v.Text),
+            new("start", VType.String, v => body.Start = v.Text),
+            new("end", VType.String, v => body.End = v.Text),
+            new("job_id", VType.String, v => body.JobId = v.Text),
+            new("page", VType.Object, v => ParsePage(x, v, body)),
+        ]);
+        return body;
+    }
+
+    private static void ParsePage(XContent x, JNode node, CalendarsRequestBody body)
+    {
+        body.HasPage = true;
+        x.ParseObject(node, "page",
+        [
+            new("from", VType.Number, v => body.From = XContent.AsInt(v)),
+            new("size", VType.Number, v => body.Size = XContent.AsInt(v)),
+        ]);
+    }
+
     private static MlCalendar Parse(ReadOnlySpan<byte> json, string? urlId, bool strict)
     {
         var root = JNode.Parse(json);
@@ -149,4 +196,29 @@ public sealed record MlCalendar(string CalendarId, IReadOnlyList<string> JobIds,
 
         return new MlCalendar(id ?? throw ElasticsearchException.IllegalArgument("calendar_id must not be null"), jobIds, description);
     }
+}
+
+/// <summary>The fields of a calendar or calendar events request body.</summary>
+public sealed class CalendarsRequestBody
+{
+    /// <summary><c>calendar_id</c>, or null.</summary>
+    public string? CalendarId { get; set; }
+
+    /// <summary><c>start</c> (events), or null.</summary>
+    public string? Start { get; set; }
+
+    /// <summary><c>end</c> (events), or null.</summary>
+    public string? End { get; set; }
+
+    /// <summary><c>job_id</c> (events), or null.</summary>
+    public string? JobId { get; set; }
+
+    /// <summary>Whether the body has a <c>page</c>.</summary>
+    public bool HasPage { get; set; }
+
+    /// <summary><c>page.from</c>, or null.</summary>
+    public int? From { get; set; }
+
+    /// <summary><c>page.size</c>, or null.</summary>
+    public int? Size { get; set; }
 }
