@@ -215,6 +215,12 @@ public sealed class CalendarsApiTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal("No known job with id 'no-such-job-or-group'", unknownJob.ErrorReason);
 
         Assert.Equal("No calendar with id [missing-cal]", (await Server.GetAsync("/_ml/calendars/missing-cal/events")).ErrorReason);
+
+        var badStart = await Server.GetAsync("/_ml/calendars/_all/events?start=yesterday");
+        Assert.Equal(HttpStatusCode.BadRequest, badStart.Status);
+        Assert.Equal("parse_exception", badStart.ErrorType);
+        Assert.Equal("failed to parse date field [yesterday] with format [strict_date_optional_time||epoch_millis]: "
+            + "[failed to parse date field [yesterday] with format [strict_date_optional_time||epoch_millis]]", badStart.ErrorReason);
     }
 
     [Fact]
@@ -369,6 +375,26 @@ public sealed class CalendarsApiTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal(HttpStatusCode.BadRequest, reopen.Status);
         Assert.StartsWith("Cannot open job [live-events]: scheduled event [", reopen.ErrorReason, StringComparison.Ordinal);
         Assert.EndsWith("has force_time_shift, which the analysis pipeline does not support yet", reopen.ErrorReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_job_update_adding_a_group_of_a_calendar_gives_the_open_job_its_events()
+    {
+        await Server.PutAsync("/_ml/calendars/group-cal", """{"job_ids":["late-group"]}""");
+        await Server.PostAsync("/_ml/calendars/group-cal/events", $$"""
+            {"events":[{"description":"grouped","start_time":{{AnomalyTimeMs}},"end_time":{{AnomalyTimeMs + 3_600_000}}}]}
+            """);
+        await Jobs.CreateOpenAsync(Server, "joins-group");
+        await Jobs.PostDataAsync(Server, "joins-group", Farequote(0, 8 * 24, AnomalyHour, AnomalyHour + 1));
+
+        var update = await Server.PostAsync("/_ml/anomaly_detectors/joins-group/_update", """{"groups":["late-group"]}""");
+        Assert.Equal(HttpStatusCode.OK, update.Status);
+        await Jobs.PostDataAsync(Server, "joins-group", Farequote(8 * 24, 10 * 24, AnomalyHour, AnomalyHour + 1));
+        await Server.PostAsync("/_ml/anomaly_detectors/joins-group/_close");
+
+        Assert.DoesNotContain(await RecordsAsync("joins-group"), r => (long)r!["timestamp"]! == AnomalyTimeMs);
+        var bucket = (await Server.GetAsync($"/_ml/anomaly_detectors/joins-group/results/buckets/{AnomalyTimeMs}")).Json!["buckets"]![0]!;
+        Assert.Equal("grouped", (string?)bucket["scheduled_events"]![0]);
     }
 
     private static long AnomalyTimeMs => (Start + (AnomalyHour * 3600L)) * 1000;

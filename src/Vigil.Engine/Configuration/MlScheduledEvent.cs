@@ -126,10 +126,21 @@ public sealed record MlScheduledEvent(string Description, long StartMs, long End
             return text.Trim().Length <= 10 ? epoch * 1000 : epoch;
         }
 
-        return DateTimeOffset.TryParseExact(text, IsoFormats, CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
-            ? parsed.ToUnixTimeMilliseconds()
-            : -1;
+        return TryParseIsoMs(text, out var ms) ? ms : -1;
+    }
+
+    /// <summary>Reads an ISO-8601 date (<c>strict_date_optional_time</c>; no zone means UTC) as epoch milliseconds.</summary>
+    public static bool TryParseIsoMs(string text, out long epochMs)
+    {
+        if (DateTimeOffset.TryParseExact(text, IsoFormats, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            epochMs = parsed.ToUnixTimeMilliseconds();
+            return true;
+        }
+
+        epochMs = 0;
+        return false;
     }
 
     private static void WriteTime(Utf8JsonWriter writer, bool human, string name, long epochMs)

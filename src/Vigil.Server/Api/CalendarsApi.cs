@@ -295,8 +295,8 @@ public sealed class CalendarsApi(ICalendarStore store, JobsApi jobs, IClusterFac
             throw MlCalendar.ValidationFailed(["If job_id is used calendar_id must be '_all'"]);
         }
 
-        var startMs = start is null ? (long?)null : QueryTime("start", start);
-        var endMs = end is null ? (long?)null : QueryTime("end", end);
+        var startMs = start is null ? (long?)null : QueryTime(start);
+        var endMs = end is null ? (long?)null : QueryTime(end);
         var all = await AllCalendarsAsync().ConfigureAwait(false);
         var calendars = Resolve(calendarId, all);
         if (jobId is not null)
@@ -519,21 +519,20 @@ public sealed class CalendarsApi(ICalendarStore store, JobsApi jobs, IClusterFac
     /// <c>start</c>/<c>end</c> of an events query, as the ES range query on the event's date fields reads them
     /// (<c>strict_date_optional_time||epoch_millis</c>: digits are epoch milliseconds).
     /// </summary>
-    private static long QueryTime(string name, string value)
+    private static long QueryTime(string value)
     {
         if (value.Length > 0 && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms))
         {
             return ms;
         }
 
-        var parsed = MlScheduledEvent.DateStringToEpochMs(value);
-        if (parsed == -1 && value != "1969-12-31T23:59:59.999Z")
+        if (MlScheduledEvent.TryParseIsoMs(value, out var iso))
         {
-            throw ElasticsearchException.Parse(
-                $"failed to parse date field [{value}] with format [strict_date_optional_time||epoch_millis]: [failed to parse date field [{value}] with format [strict_date_optional_time||epoch_millis]]");
+            return iso;
         }
 
-        return parsed;
+        var reason = $"failed to parse date field [{value}] with format [strict_date_optional_time||epoch_millis]";
+        throw ElasticsearchException.Parse($"{reason}: [{reason}]");
     }
 
     /// <summary>A new event id: 20 URL-safe base64 characters, the shape of an ES auto-generated document id.</summary>
