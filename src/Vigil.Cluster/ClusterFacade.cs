@@ -145,6 +145,14 @@ internal sealed class ClusterFacade(IGrainFactory grains, VigilNodeOptions optio
         }
     }
 
+    public async Task UpdateJobCalendarsAsync(string jobId)
+    {
+        if (await documents.GetAsync(jobId, JobDocumentKinds.Task).ConfigureAwait(false) is not null)
+        {
+            Throw(await Job(jobId).UpdateCalendarsAsync().ConfigureAwait(false));
+        }
+    }
+
     private IJobGrain Job(string jobId) => grains.GetGrain<IJobGrain>(jobId);
 
     private static void Throw(GrainError? error)

@@ -33,4 +33,7 @@ public interface IClusterFacade
 
     /// <summary>Gives a job that is not closed its updated configuration; a running job applies the new custom rules.</summary>
     Task UpdateJobConfigAsync(string jobId, byte[] config);
+
+    /// <summary>A calendar naming the job (or its events) changed: an open job reloads its scheduled events; nothing happens for a closed job.</summary>
+    Task UpdateJobCalendarsAsync(string jobId);
 }

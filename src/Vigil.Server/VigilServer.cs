@@ -66,6 +66,7 @@ public static class VigilServer
         builder.Services.AddSingleton<IJobDocumentStore>(store);
         builder.Services.AddSingleton<IResultStore>(store);
         builder.Services.AddSingleton<IFilterStore>(store);
+        builder.Services.AddSingleton<ICalendarStore>(store);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRequestDecompression();
 
@@ -76,6 +77,7 @@ public static class VigilServer
         builder.Services.AddSingleton<JobLifecycleApi>();
         builder.Services.AddSingleton<ResultsApi>();
         builder.Services.AddSingleton<FiltersApi>();
+        builder.Services.AddSingleton<CalendarsApi>();
 
         var app = builder.Build();
         var router = app.Services.GetRequiredService<RestRouter>();
@@ -85,6 +87,7 @@ public static class VigilServer
         app.Services.GetRequiredService<JobLifecycleApi>().Register(router);
         app.Services.GetRequiredService<ResultsApi>().Register(router);
         app.Services.GetRequiredService<FiltersApi>().Register(router);
+        app.Services.GetRequiredService<CalendarsApi>().Register(router);
 
         app.UseRequestDecompression();
         app.UseMiddleware<EsProtocolMiddleware>();

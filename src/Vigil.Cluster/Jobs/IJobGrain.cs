@@ -46,6 +46,12 @@ public interface IJobGrain : IGrainWithStringKey
     Task UpdateFilterAsync(string filterId, Immutable<string[]> items);
 
     /// <summary>
+    /// A calendar of the job, or its events, changed: an open job's engine loads its scheduled events again and applies
+    /// them from the next bucket it scores. An error when the engine cannot apply them (<c>force_time_shift</c>).
+    /// </summary>
+    Task<GrainError?> UpdateCalendarsAsync();
+
+    /// <summary>
     /// A job update changed the configuration of a job that is not closed (<paramref name="config"/>, the JSON about to
     /// be stored): the grain keeps it (it rewrites the configuration at close), and a running job takes its detectors'
     /// custom rules from the next bucket it scores. An error when the engine cannot apply them.

@@ -34,6 +34,7 @@ namespace Vigil.Cluster.Jobs;
 internal sealed class JobGrain(
     IJobStore jobs,
     IFilterStore filters,
+    ICalendarStore calendars,
     IJobDocumentStore documents,
     IResultStore results,
     LocalJobRegistry registry,
@@ -127,6 +128,8 @@ internal sealed class JobGrain(
                 state ?? [],
                 time);
             _persistedFinalizedEndMs = _processor.LastFinalizedBucketEndMs;
+            _processor.SetScheduledEvents(
+                await JobCalendars.LoadAsync(calendars, config, _processor.LastFinalizedBucketEndMs).ConfigureAwait(true));
         }
         catch (ElasticsearchException e) when (e.Status == 404)
         {
@@ -194,6 +197,34 @@ internal sealed class JobGrain(
         }
     }
 
+    public async Task<GrainError?> UpdateCalendarsAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(true);
+        try
+        {
+            if (_processor is null || _config is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                _processor.SetScheduledEvents(
+                    await JobCalendars.LoadAsync(calendars, _config, _processor.LastFinalizedBucketEndMs).ConfigureAwait(true));
+            }
+            catch (NotSupportedException e)
+            {
+                return Error(ElasticsearchException.StatusError($"Cannot update job [{JobId}] while it is open: {e.Message}"));
+            }
+
+            return null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public async Task<GrainError?> UpdateConfigAsync(Immutable<byte[]> config)
     {
         await _gate.WaitAsync().ConfigureAwait(true);
@@ -213,6 +244,10 @@ internal sealed class JobGrain(
             try
             {
                 _processor.UpdateRules(JobProcessorSpecs.From(updated, await ResolveFiltersAsync(updated).ConfigureAwait(true)));
+
+                // ES: a change of groups updates the process's scheduled events (the calendars may name the groups).
+                _processor.SetScheduledEvents(
+                    await JobCalendars.LoadAsync(calendars, updated, _processor.LastFinalizedBucketEndMs).ConfigureAwait(true));
             }
             catch (NotSupportedException e)
             {

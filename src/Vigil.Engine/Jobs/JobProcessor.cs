@@ -83,6 +83,13 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
         }
     }
 
+    /// <summary>
+    /// Replaces the job's scheduled events (those of the calendars it belongs to) from the next bucket it scores; they
+    /// are not part of the saved state (the job grain loads them when the job opens, as Elasticsearch sends them to the
+    /// process at start and after a calendar change).
+    /// </summary>
+    public void SetScheduledEvents(IReadOnlyList<ScheduledEventSpec>? events) => _pipeline.SetScheduledEvents(events);
+
     /// <summary>Gives custom rule scopes naming filter <paramref name="filterId"/> its new items (ES updates an open job's process).</summary>
     public void UpdateFilter(string filterId, IReadOnlyCollection<string> items) => _pipeline.UpdateFilter(filterId, items);
 

@@ -55,6 +55,8 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     private readonly AnalysisSpec _spec;
     private readonly long _spanMs;
     private readonly long _spanSeconds;
+    private ScheduledEventSpec[] _events = [];
+    private (long StartMs, long EndMs)[] _eventWindows = [];
     private readonly int _generations;
     private readonly int _summaryIndex;
     private readonly DetectorState[] _detectors;
@@ -180,6 +182,33 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
     /// <summary>Replaces the custom rules of detector <paramref name="detector"/> (position in the config) from the next bucket scored.</summary>
     public void SetRules(int detector, IReadOnlyList<DetectorRuleSpec>? rules) => _detectors[detector].SetRules(rules);
+
+    /// <summary>
+    /// Replaces the job's scheduled events (from its calendars) from the next bucket scored: each acts as a
+    /// time-conditioned rule on every detector, and the buckets it covers list its description in
+    /// <c>scheduled_events</c>.
+    /// </summary>
+    public void SetScheduledEvents(IReadOnlyList<ScheduledEventSpec>? events)
+    {
+        ScheduledEventSpec[] list = events is { Count: > 0 } ? [.. events] : [];
+        var rules = new DetectorRuleSpec[list.Length];
+        _eventWindows = new (long StartMs, long EndMs)[list.Length];
+        for (var i = 0; i < list.Length; i++)
+        {
+            rules[i] = list[i].ToRule(_spanSeconds);
+            var (start, end) = list[i].BucketWindow(_spanSeconds);
+            _eventWindows[i] = (start * 1000, end * 1000);
+        }
+
+        _events = list;
+        foreach (var d in _detectors)
+        {
+            d.SetEventRules(rules);
+        }
+    }
+
+    /// <summary>The job's scheduled events.</summary>
+    public IReadOnlyList<ScheduledEventSpec> ScheduledEvents => _events;
 
     /// <summary>Gives custom rule scopes naming filter <paramref name="filterId"/> its new items (a filter update while the job is open).</summary>
     public void UpdateFilter(string filterId, IReadOnlyCollection<string> items)
@@ -608,6 +637,14 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             EventCount = (long)Math.Round(eventCount),
             IsInterim = interim,
         };
+        for (var e = 0; e < _events.Length; e++)
+        {
+            if (startMs >= _eventWindows[e].StartMs && startMs < _eventWindows[e].EndMs)
+            {
+                bucket.ScheduledEvents.Add(_events[e].Description);
+            }
+        }
+
         if (scored > 0)
         {
             bucket.BucketInfluencers.Add(new BucketInfluencerDocument

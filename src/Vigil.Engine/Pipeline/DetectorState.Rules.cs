@@ -19,6 +19,8 @@ internal sealed partial class DetectorState
     private const int ScopePartition = 2;
 
     private DetectorRuleSpec[] _rules = [];
+    private DetectorRuleSpec[] _userRules = [];
+    private DetectorRuleSpec[] _eventRules = [];
     private HashSet<string>[][] _scopeItems = [];
     private int[][] _scopeField = [];
     private bool _hasSkipResult;
@@ -29,8 +31,11 @@ internal sealed partial class DetectorState
     private int _scopeKnown;
     private long _ruleTimeMs;
 
-    /// <summary>The detector's custom rules.</summary>
-    internal IReadOnlyList<DetectorRuleSpec> Rules => _rules;
+    /// <summary>The detector's custom rules (without the rules of scheduled events).</summary>
+    internal IReadOnlyList<DetectorRuleSpec> Rules => _userRules;
+
+    /// <summary>The rules the detector's scheduled events act as.</summary>
+    internal IReadOnlyList<DetectorRuleSpec> EventRules => _eventRules;
 
     /// <summary>
     /// Replaces the items of filter <paramref name="filterId"/> in every scope entry naming it (ES sends an open job's
@@ -51,6 +56,28 @@ internal sealed partial class DetectorState
                 }
             }
         }
+
+        // Keep the new items in the custom rules too, so that resolving the scopes again (when the scheduled events
+        // change) does not bring the old items back.
+        for (var r = 0; r < _userRules.Length; r++)
+        {
+            var scope = _userRules[r].Scope;
+            List<RuleScopeSpec>? updated = null;
+            for (var e = 0; e < scope.Count; e++)
+            {
+                if (scope[e].FilterId == filterId)
+                {
+                    updated ??= [.. scope];
+                    updated[e] = scope[e] with { Items = [.. items] };
+                }
+            }
+
+            if (updated is not null)
+            {
+                _userRules[r] = _userRules[r] with { Scope = updated };
+                _rules[r] = _userRules[r];
+            }
+        }
     }
 
     /// <summary>
@@ -61,6 +88,30 @@ internal sealed partial class DetectorState
     public void SetRules(IReadOnlyList<DetectorRuleSpec>? rules)
     {
         DetectorRuleSpec[] list = rules is { Count: > 0 } ? [.. rules] : [];
+        ApplyRules(list, _eventRules);
+        _userRules = list;
+    }
+
+    /// <summary>
+    /// Sets the rules the job's scheduled events act as (time-conditioned, no scope), kept apart from the custom rules
+    /// so that a job update replacing those leaves them alone.
+    /// </summary>
+    /// <remarks>
+    /// Implementation note (mirrors ES/ml-cpp: ES turns each scheduled event into a detection rule with the conditions
+    /// <c>time gte</c> the start rounded down to the bucket span and <c>time lt</c> the end rounded up, with the event's
+    /// <c>skip_result</c> and <c>skip_model_update</c> actions, and ml-cpp applies those rules to every detector).
+    /// </remarks>
+    public void SetEventRules(IReadOnlyList<DetectorRuleSpec>? rules)
+    {
+        DetectorRuleSpec[] list = rules is { Count: > 0 } ? [.. rules] : [];
+        ApplyRules(_userRules, list);
+        _eventRules = list;
+    }
+
+    /// <summary>Makes the custom rules followed by the event rules the rules the detector checks.</summary>
+    private void ApplyRules(DetectorRuleSpec[] user, DetectorRuleSpec[] events)
+    {
+        DetectorRuleSpec[] list = events.Length == 0 ? user : [.. user, .. events];
         (_scopeItems, _scopeField) = ResolveScopes(Spec, list);
         _rules = list;
         _inScope = new bool[list.Length][];

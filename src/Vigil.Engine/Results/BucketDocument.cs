@@ -35,7 +35,7 @@ public sealed class BucketDocument
     /// <summary>Time spent closing the bucket, milliseconds.</summary>
     public long ProcessingTimeMs { get; set; }
 
-    /// <summary>Scheduled event descriptions covering the bucket (none yet: calendars are not applied here).</summary>
+    /// <summary>Descriptions of the scheduled events covering the bucket (written only when there are some, as ES).</summary>
     public List<string> ScheduledEvents { get; } = [];
 
     /// <summary>ES document id: <c>&lt;job&gt;_bucket_&lt;ts_ms&gt;_&lt;span_s&gt;</c>.</summary>

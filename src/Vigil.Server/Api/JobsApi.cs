@@ -13,7 +13,7 @@ namespace Vigil.Server.Api;
 /// Anomaly-detection job configuration: create, get, update, delete, validate, estimate model memory,
 /// and <c>_ml/info</c>.
 /// </summary>
-public sealed class JobsApi(IJobStore store, IFilterStore filters, IClusterFacade cluster, TimeProvider time)
+public sealed class JobsApi(IJobStore store, IFilterStore filters, ICalendarStore calendars, IClusterFacade cluster, TimeProvider time)
 {
     private static readonly string[] PutParameters = ["allow_no_indices", "expand_wildcards", "ignore_throttled", "ignore_unavailable"];
     private static readonly string[] GetParameters = ["allow_no_match", "allow_no_jobs", "exclude_generated"];
@@ -194,6 +194,9 @@ public sealed class JobsApi(IJobStore store, IFilterStore filters, IClusterFacad
             }
 
             await store.DeleteAsync(jobId).ConfigureAwait(false);
+
+            // ES removes a deleted job from the calendars that name it.
+            await CalendarsApi.RemoveJobFromCalendarsAsync(calendars, jobId).ConfigureAwait(false);
         }
         finally
         {

@@ -128,3 +128,61 @@ test('filters and a scoped rule work through the client API', async () => {
   await client.ml.deleteJob({ job_id: ruleJob });
   assert.equal((await client.ml.deleteFilter({ filter_id: filterId })).acknowledged, true);
 });
+
+test('calendars and scheduled events work through the client API', async () => {
+  const calendarId = `js-calendar-${process.pid}`;
+  const eventJob = `js-events-${process.pid}`;
+  const spikeTime = (1403481600 + 500 * 600) * 1000;
+  const put = await client.ml.putCalendar({ calendar_id: calendarId, description: 'maintenance windows' });
+  assert.deepEqual(put, { calendar_id: calendarId, job_ids: [], description: 'maintenance windows' });
+
+  await client.ml.putJob({
+    job_id: eventJob,
+    analysis_config: {
+      bucket_span: '1h',
+      detectors: [{ function: 'mean', field_name: 'responsetime', by_field_name: 'airline' }],
+    },
+    data_description: { time_field: 'time', time_format: 'epoch' },
+  });
+  const joined = await client.ml.putCalendarJob({ calendar_id: calendarId, job_id: eventJob });
+  assert.deepEqual(joined.job_ids, [eventJob]);
+
+  const posted = await client.ml.postCalendarEvents({
+    calendar_id: calendarId,
+    events: [{ description: 'upgrade', start_time: spikeTime, end_time: spikeTime + 600 * 1000 }],
+  });
+  assert.equal(posted.events[0].skip_result, true);
+  assert.equal(posted.events[0].calendar_id, calendarId);
+  const events = await client.ml.getCalendarEvents({ calendar_id: '_all', job_id: eventJob });
+  assert.equal(events.count, 1);
+  const eventId = events.events[0].event_id;
+  assert.ok(eventId);
+  assert.equal((await client.ml.getCalendars({ calendar_id: calendarId })).calendars[0].job_ids[0], eventJob);
+
+  await client.ml.openJob({ job_id: eventJob });
+  const data = [];
+  for (let i = 0; i < 600; i++) {
+    for (const airline of ['AAL', 'KLM']) {
+      // Both airlines spike inside the event: no record, and the bucket lists the event.
+      data.push({ time: 1403481600 + i * 600, airline, responsetime: (i === 500 ? 1000 : 100) + ((i * 37) % 10) });
+    }
+  }
+  await client.ml.postData({ job_id: eventJob, data });
+  await client.ml.flushJob({ job_id: eventJob, advance_time: String(1403481600 + 600 * 600) });
+  const records = await client.ml.getRecords({ job_id: eventJob, record_score: 1 });
+  const bucketStart = Math.floor(spikeTime / 3600000) * 3600000;
+  assert.ok(records.records.every((r) => r.timestamp !== bucketStart), JSON.stringify(records.records));
+  const buckets = await client.ml.getBuckets({ job_id: eventJob, timestamp: String(bucketStart) });
+  assert.deepEqual(buckets.buckets[0].scheduled_events, ['upgrade']);
+
+  await client.ml.closeJob({ job_id: eventJob });
+  assert.equal((await client.ml.deleteCalendarEvent({ calendar_id: calendarId, event_id: eventId })).acknowledged, true);
+  assert.deepEqual((await client.ml.deleteCalendarJob({ calendar_id: calendarId, job_id: eventJob })).job_ids, []);
+  assert.equal((await client.ml.deleteCalendar({ calendar_id: calendarId })).acknowledged, true);
+  await assert.rejects(client.ml.getCalendars({ calendar_id: calendarId }), (e) => {
+    assert.equal(e.meta.statusCode, 404);
+    assert.equal(e.meta.body.error.reason, `No calendar with id [${calendarId}]`);
+    return true;
+  });
+  await client.ml.deleteJob({ job_id: eventJob });
+});
