@@ -58,6 +58,7 @@ public sealed partial class SeriesModelStore
     private const double PeriodPreferLongerBy = 0.05;
     private const double PeriodMinAutocorrelation = 0.1;
     private const int PeriodCandidates = 3;
+    private const double LogPeriodSignificance = -18.420680743952367; // ln 1e-8
     private const double QuantLevels = ushort.MaxValue - 1; // 1 … 65,535; 0 = no data
 
     /// <summary>Bytes of one value-history block.</summary>
@@ -532,7 +533,25 @@ public sealed partial class SeriesModelStore
             previous = r;
         }
 
-        return rr <= 0 || rr1 / rr < PeriodMaxResidualCorrelation;
+        var rho = rr > 0 ? rr1 / rr : 0.0;
+        if (rho >= PeriodMaxResidualCorrelation)
+        {
+            return false;
+        }
+
+        // F-test of the fold against no period, with the residuals' lag-1 correlation shrinking the sample to its
+        // effective size m(1 − ρ)/(1 + ρ) (ml-cpp likewise tests variance reduction for significance).
+        var effective = m * (1 - Math.Max(rho, 0.0)) / (1 + Math.Max(rho, 0.0));
+        var dfWithin = effective - p;
+        if (dfWithin < 2 || within <= 0)
+        {
+            return within <= 0;
+        }
+
+        var dfBetween = p - 1.0;
+        var fStat = between / dfBetween / (within / dfWithin);
+        var logP = SpecialFunctions.LogIncompleteBeta(dfWithin / (dfWithin + (dfBetween * fStat)), 0.5 * dfWithin, 0.5 * dfBetween);
+        return logP < LogPeriodSignificance;
     }
 
     /// <summary>Centred moving average of length p at i (2×p for even p).</summary>
