@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Vigil.Engine.Analysis.Modeling;
+using Vigil.Engine.Pipeline;
+using Vigil.Engine.Tests.Pipeline;
 using static Vigil.Engine.Tests.Analysis.SeriesGenerator;
 
 namespace Vigil.Engine.Tests.Analysis;
@@ -286,6 +288,51 @@ public sealed class SeasonalPeriodTests
         // the profile (the test block and history are freed).
         Assert.True(store.BytesPerSeriesColumns + SeriesModelStore.TestBlockBytes + SeriesModelStore.HistoryBlockBytes <= 1400);
         Assert.True(store.BytesPerSeriesColumns + store.PeriodicProfileBlockBytes <= 2048);
+    }
+
+    [Theory]
+    [InlineData(true)] // a 7-hour cycle: columns and the periodic profile (history and daily test freed)
+    [InlineData(false)] // noise: columns, the daily test block and the value history
+    public void Whole_job_model_bytes_per_series_stay_within_2_KB(bool periodic)
+    {
+        const int Series = 200;
+        var spec = new AnalysisSpec(
+            "m", Hour, 0, [new DetectorSpec(0, "mean", "v", "p", null, null, false, null, "mean")], [], null, ["v", "p"], false);
+        var pipeline = new AnomalyDetectorPipeline(spec);
+        var sink = new Pipeline.CollectingSink();
+        var random = new Random(9);
+        var rec = new TestRecord(2);
+        var names = new string[Series];
+        for (var s = 0; s < Series; s++)
+        {
+            names[s] = "series-" + s.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        for (var b = 0; b < 24 * 30; b++)
+        {
+            var t = SeriesGenerator.Start + (b * Hour);
+            for (var s = 0; s < Series; s++)
+            {
+                var x = periodic ? SevenHour(b + s, random) : 50 + Gaussian(random);
+                pipeline.OnRecord(t + s, rec.Clear().Num(0, x).Str(1, names[s]).Fields);
+            }
+
+            pipeline.CloseBucket(t, sink);
+            sink.Clear();
+        }
+
+        var store = pipeline.Detectors[0].Stores[0];
+        if (periodic)
+        {
+            Assert.True(store.PeriodicCount >= Series * 9 / 10, $"only {store.PeriodicCount} of {Series} series found the 7-hour period");
+        }
+        else
+        {
+            Assert.Equal(0, store.SeasonalCount);
+        }
+
+        var perSeries = pipeline.ModelBytes / (double)Series;
+        Assert.True(perSeries <= (periodic ? 2048 : 1700), $"{perSeries:F0} bytes per series");
     }
 
     private static void Feed(SeriesModelStore store, int periodic, int plain, int i, Random random)

@@ -11,13 +11,13 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// the block is full, neighbouring slots are merged and <c>f</c> doubles, so the window expands over time
 /// (ml-cpp's expanding short window) until it would cover more than four weeks, after which the oldest half is
 /// dropped instead.</para>
-/// <para><b>Test.</b> It runs when the history is full (just before it is downsampled or shifted), so a series
-/// tests at buckets N, 2N, 4N, … (N slots) and then every N/2 slots: the cost per bucket falls over time. The first
-/// window of each series is shortened by up to a quarter, depending on the series id, so series that start
-/// together do not all test in the same bucket. The test:</para>
+/// <para><b>Test.</b> It runs when the history holds its window of C slots (C = N less an even number of slots
+/// below 48 that depends on the series id), just before the history is downsampled or shifted: a series tests at
+/// buckets C, 2C, 4C, … and, once the window stops expanding, every C/2 slots. Per bucket the cost falls over time,
+/// and series that start together spread their tests over ever more buckets. The test:</para>
 /// <list type="number">
 /// <item>removes a least-squares line from the window and takes the autocorrelation at lags 1 … n/4; local
-/// maxima of at least 0.1 (up to three, the largest) are candidate periods, together with the slot period of one day when it is a
+/// maxima of at least 0.2 (up to three, the largest) are candidate periods, together with the slot period of one day when it is a
 /// whole number of slots;</item>
 /// <item>per candidate p: removes a centred moving average of length p (2×p for even p, the classical
 /// decomposition), folds the remaining values by phase, and requires that the profiles of even and odd
@@ -56,7 +56,7 @@ public sealed partial class SeriesModelStore
     private const double PeriodMinAdjustedExplained = 0.25;
     private const double PeriodMaxResidualCorrelation = 0.4;
     private const double PeriodPreferLongerBy = 0.05;
-    private const double PeriodMinAutocorrelation = 0.1;
+    private const double PeriodMinAutocorrelation = 0.2;
     private const int PeriodCandidates = 3;
     private const double LogPeriodSignificance = -18.420680743952367; // ln 1e-8
     private const double QuantLevels = ushort.MaxValue - 1; // 1 … 65,535; 0 = no data
@@ -139,12 +139,15 @@ public sealed partial class SeriesModelStore
         var block = _histories.Block(handle);
         SetLong(block, 4, BucketIndex(t));
         SetInt(block, 3, 1);
-        // The first window is shortened by an even number of slots (0 … N/4) that depends on the series, so that
-        // series created together do not all run their test in the same bucket.
-        var jitter = (int)(((uint)s * 2654435761u) >> 16) % (HistorySlots / 8) * 2;
-        SetInt(block, 9, HistorySlots - jitter);
+        // The window is shortened by an even number of slots (0 … 46) that depends on the series, so that series
+        // created together do not all run their test in the same bucket: a series tests at buckets C, 2C, 4C, …
+        // (C its window length), so the tests of series that started together spread over ever more buckets.
+        SetInt(block, 9, HistorySlots - HistoryJitter(s));
         _historyHandle[s] = handle;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int HistoryJitter(int s) => (int)((((uint)s * 2654435761u) >> 16) % 24) * 2;
 
     private void FreeHistory(int s)
     {
@@ -216,7 +219,6 @@ public sealed partial class SeriesModelStore
         SetLong(block, 4, b);
         SetDouble(block, 6, 0);
         SetInt(block, 8, 0);
-        SetInt(block, 9, HistorySlots);
         Slots(block).Clear();
     }
 
@@ -238,7 +240,7 @@ public sealed partial class SeriesModelStore
 
             if (count % 2 == 1)
             {
-                // An odd first window cannot happen (its length is even), but keep the partial slot honest.
+                // Window lengths are even, so this cannot happen; keep the last slot rather than lose it.
                 WriteSlot(block, half, ReadSlot(block, count - 1));
                 half++;
             }
@@ -258,7 +260,6 @@ public sealed partial class SeriesModelStore
 
         slots[half..].Clear();
         SetInt(block, 2, half);
-        SetInt(block, 9, HistorySlots);
     }
 
     /// <summary>Runs the period test on a full history; on acceptance installs the component and frees the history.</summary>
@@ -329,13 +330,7 @@ public sealed partial class SeriesModelStore
         Span<double> acf = stackalloc double[maxLag + 2];
         for (var lag = 1; lag <= maxLag + 1 && lag < n; lag++)
         {
-            var sum = 0.0;
-            for (var i = lag; i < n; i++)
-            {
-                sum += d[i] * d[i - lag];
-            }
-
-            acf[lag] = sum / energy;
+            acf[lag] = Dot(d[lag..], d[..(n - lag)]) / energy;
         }
 
         Span<int> candidates = stackalloc int[PeriodCandidates + 1];
@@ -462,18 +457,25 @@ public sealed partial class SeriesModelStore
 
         Span<double> sums = stackalloc double[2 * p];
         Span<double> counts = stackalloc double[2 * p];
+        Span<double> detrended = stackalloc double[m];
         sums.Clear();
         counts.Clear();
         double total = 0, totalSq = 0;
+        var phase = from % p;
+        var parityOffset = ((from / p) & 1) * p;
         for (var i = from; i <= to; i++)
         {
             var dv = v[i] - MovingAverage(v, prefix, p, i);
-            var j = i % p;
-            var parity = (i / p) & 1;
-            sums[(parity * p) + j] += dv;
-            counts[(parity * p) + j] += 1;
+            detrended[i - from] = dv;
+            sums[parityOffset + phase] += dv;
+            counts[parityOffset + phase] += 1;
             total += dv;
             totalSq += dv * dv;
+            if (++phase == p)
+            {
+                phase = 0;
+                parityOffset = p - parityOffset;
+            }
         }
 
         Span<double> even = stackalloc double[p];
@@ -521,16 +523,17 @@ public sealed partial class SeriesModelStore
 
         // Residual whiteness: what the fold leaves must not be a smooth wander.
         double rr = 0, rr1 = 0, previous = 0;
-        for (var i = from; i <= to; i++)
+        phase = from % p;
+        for (var k = 0; k < m; k++)
         {
-            var r = v[i] - MovingAverage(v, prefix, p, i) - mean - both[i % p];
+            var r = detrended[k] - mean - both[phase];
             rr += r * r;
-            if (i > from)
-            {
-                rr1 += r * previous;
-            }
-
+            rr1 += r * previous; // previous is 0 for the first
             previous = r;
+            if (++phase == p)
+            {
+                phase = 0;
+            }
         }
 
         var rho = rr > 0 ? rr1 / rr : 0.0;
@@ -552,6 +555,26 @@ public sealed partial class SeriesModelStore
         var fStat = between / dfBetween / (within / dfWithin);
         var logP = SpecialFunctions.LogIncompleteBeta(dfWithin / (dfWithin + (dfBetween * fStat)), 0.5 * dfWithin, 0.5 * dfBetween);
         return logP < LogPeriodSignificance;
+    }
+
+    /// <summary>Dot product of two spans of equal length (SIMD).</summary>
+    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        var width = System.Numerics.Vector<double>.Count;
+        var acc = System.Numerics.Vector<double>.Zero;
+        var i = 0;
+        for (; i <= a.Length - width; i += width)
+        {
+            acc += new System.Numerics.Vector<double>(a[i..]) * new System.Numerics.Vector<double>(b[i..]);
+        }
+
+        var sum = System.Numerics.Vector.Sum(acc);
+        for (; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
     }
 
     /// <summary>Centred moving average of length p at i (2×p for even p).</summary>
