@@ -8,14 +8,15 @@ internal static class SnapshotVersions
     private const int HeaderBytes = 24;
 
     /// <summary>
-    /// Version 5 → 4: drops the value-history handle column (the last column) and the two pools after the
-    /// weekly profiles (value histories, other-period profiles).
+    /// Version 5 → 4: drops the value-history columns (the last four: slot end, slot sum, slot count, handle; 24 bytes
+    /// per series) and the two pools after the weekly profiles (value histories, other-period profiles).
     /// </summary>
     public static byte[] ToVersion4(byte[] v5, int series, int bytesPerSeriesColumns)
     {
         Assert.Equal(5, BinaryPrimitives.ReadInt32LittleEndian(v5.AsSpan(4)));
-        var historyColumnAt = HeaderBytes + (series * (bytesPerSeriesColumns - sizeof(int)));
-        var poolsAt = historyColumnAt + (series * sizeof(int));
+        const int HistoryColumnBytes = sizeof(long) + sizeof(double) + sizeof(int) + sizeof(int);
+        var historyColumnAt = HeaderBytes + (series * (bytesPerSeriesColumns - HistoryColumnBytes));
+        var poolsAt = historyColumnAt + (series * HistoryColumnBytes);
         var end = poolsAt;
         for (var pool = 0; pool < 3; pool++)
         {

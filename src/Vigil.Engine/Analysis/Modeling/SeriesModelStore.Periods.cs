@@ -125,8 +125,8 @@ public sealed partial class SeriesModelStore
     }
 
     // ---- History block layout (floats): [0] offset, [1] step, [2] count (int), [3] factor (int),
-    // [4..5] start bucket (long), [6..7] partial sum (double), [8] partial count (int), [9] first-window length (int),
-    // then HistorySlots unsigned 16-bit slots.
+    // [4..5] start bucket (long), [6..8] unused, [9] window length (int), then HistorySlots unsigned 16-bit slots.
+    // The slot being filled is summed in the columns _histSum and _histN until bucket _histNext.
 
     private void StartHistory(int s, long t)
     {
@@ -135,6 +135,9 @@ public sealed partial class SeriesModelStore
             return;
         }
 
+        _histNext[s] = 0;
+        _histSum[s] = 0;
+        _histN[s] = 0;
         var handle = _histories.Allocate();
         var block = _histories.Block(handle);
         SetLong(block, 4, BucketIndex(t));
@@ -155,24 +158,35 @@ public sealed partial class SeriesModelStore
         {
             _histories.Free(_historyHandle[s]);
             _historyHandle[s] = -1;
+            _histNext[s] = 0;
+            _histSum[s] = 0;
+            _histN[s] = 0;
         }
     }
 
     /// <summary>Adds a learned bucket value to the history; may run the period test.</summary>
+    /// <remarks>The slot being filled is summed in columns (<c>_histSum</c>, <c>_histN</c>) until the bucket that
+    /// ends it (<c>_histNext</c>), so most buckets touch no block once a slot spans several buckets.</remarks>
     private void AddToHistory(int s, long t, double x)
     {
-        var block = _histories.Block(_historyHandle[s]);
         var b = BucketIndex(t);
+        if (b < _histNext[s])
+        {
+            _histSum[s] += x;
+            _histN[s]++;
+            return;
+        }
+
+        var block = _histories.Block(_historyHandle[s]);
         var f = GetInt(block, 3);
-        var slot = (b - GetLong(block, 4)) / f;
         var count = GetInt(block, 2);
-        if (count == 0 && GetInt(block, 8) == 0)
+        if (count == 0 && _histN[s] == 0)
         {
             // Nothing kept yet (a new history, or one started when an older snapshot was loaded): start here.
             SetLong(block, 4, b);
-            slot = 0;
         }
 
+        var slot = (b - GetLong(block, 4)) / f;
         if (slot < count)
         {
             return; // out of order (cannot happen for a series' buckets in time order)
@@ -182,6 +196,8 @@ public sealed partial class SeriesModelStore
         {
             // A gap longer than the window: start again.
             ResetHistory(block, b);
+            _histSum[s] = 0;
+            _histN[s] = 0;
             slot = 0;
             count = 0;
         }
@@ -189,10 +205,10 @@ public sealed partial class SeriesModelStore
         while (slot > count)
         {
             // Close the slot being filled (empty when the gap skipped it) and move on.
-            var n = GetInt(block, 8);
-            WriteSlot(block, count, n > 0 ? GetDouble(block, 6) / n : double.NaN);
-            SetDouble(block, 6, 0);
-            SetInt(block, 8, 0);
+            var n = _histN[s];
+            WriteSlot(block, count, n > 0 ? _histSum[s] / n : double.NaN);
+            _histSum[s] = 0;
+            _histN[s] = 0;
             count++;
             SetInt(block, 2, count);
             if (count >= GetInt(block, 9))
@@ -209,16 +225,15 @@ public sealed partial class SeriesModelStore
             }
         }
 
-        SetDouble(block, 6, GetDouble(block, 6) + x);
-        SetInt(block, 8, GetInt(block, 8) + 1);
+        _histSum[s] += x;
+        _histN[s]++;
+        _histNext[s] = GetLong(block, 4) + ((count + 1L) * f);
     }
 
     private static void ResetHistory(Span<float> block, long b)
     {
         SetInt(block, 2, 0);
         SetLong(block, 4, b);
-        SetDouble(block, 6, 0);
-        SetInt(block, 8, 0);
         Slots(block).Clear();
     }
 

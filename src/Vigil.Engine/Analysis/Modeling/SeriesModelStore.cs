@@ -110,6 +110,9 @@ public sealed partial class SeriesModelStore
     private int[] _testHandle = [];
     private int[] _profileHandle = [];
     private int[] _historyHandle = [];
+    private long[] _histNext = [];
+    private double[] _histSum = [];
+    private int[] _histN = [];
     private int[] _lastDay = [];
     private int[] _flags = [];
     private int[] _seasonAge = [];
@@ -174,7 +177,7 @@ public sealed partial class SeriesModelStore
         + _histories.Bytes + _periodicProfiles.Bytes;
 
     /// <summary>Bytes of the columns every series has (without optional blocks or option-dependent columns).</summary>
-    public const int BaseBytesPerSeries = 20 * sizeof(double) + sizeof(long) + 11 * sizeof(int);
+    public const int BaseBytesPerSeries = 21 * sizeof(double) + 2 * sizeof(long) + 12 * sizeof(int);
 
     /// <summary>Bytes of the columns per series for this store's options (option-dependent columns are only allocated when their option is on).</summary>
     public int BytesPerSeriesColumns =>
@@ -561,6 +564,9 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _rrDen.AsSpan(0, c * InnovWidth));
         ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c * AnomalyWidth));
         ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelWidth));
+        ColumnIo.Write<long>(writer, _histNext.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _histSum.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _histN.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _historyHandle.AsSpan(0, c));
         _tests.Save(writer);
         _dailyProfiles.Save(writer);
@@ -651,6 +657,9 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * store.AnomalyModelWidth));
         if (version >= 5)
         {
+            ColumnIo.Read(ref src, store._histNext.AsSpan(0, c));
+            ColumnIo.Read(ref src, store._histSum.AsSpan(0, c));
+            ColumnIo.Read(ref src, store._histN.AsSpan(0, c));
             ColumnIo.Read(ref src, store._historyHandle.AsSpan(0, c));
         }
 
@@ -1151,6 +1160,9 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _testHandle, capacity);
         Array.Resize(ref _profileHandle, capacity);
         Array.Resize(ref _historyHandle, capacity);
+        Array.Resize(ref _histNext, capacity);
+        Array.Resize(ref _histSum, capacity);
+        Array.Resize(ref _histN, capacity);
         Array.Resize(ref _lastDay, capacity);
         Array.Resize(ref _flags, capacity);
         Array.Resize(ref _seasonAge, capacity);
