@@ -23,9 +23,10 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// decomposition), folds the remaining values by phase, and requires that the profiles of even and odd
 /// cycles agree (correlation ≥ 0.7), that the fold explains a large share of the variance after adjusting
 /// for the p − 1 fitted means (adjusted R² ≥ 0.25) and that the residuals left by the fold are not
-/// autocorrelated (lag-1 correlation &lt; 0.4). The last condition rejects random walks and smooth
-/// drifts, whose detrended values fold into plausible-looking but unrepeatable shapes; the even/odd agreement
-/// rejects one-off excursions;</item>
+/// autocorrelated (lag-1 correlation &lt; 0.4), and an F-test of the fold at 1e-8 with the sample shrunk to its
+/// effective size m(1 − ρ)/(1 + ρ) (strict, since a series is tested many times over many lags). The residual
+/// condition rejects random walks and smooth drifts, whose detrended values fold into plausible-looking but
+/// unrepeatable shapes; the even/odd agreement rejects one-off excursions;</item>
 /// <item>candidates are visited in increasing period; a longer one replaces the current best only when its
 /// adjusted R² is higher by 0.05, so the base period wins over its multiples. Periods that divide a day, and a
 /// best period that is a multiple of a day no better than the day itself, are left to the daily test (which is
@@ -34,7 +35,8 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// <para><b>Component.</b> On acceptance the series gets a profile of min(period, 288) bins (the daily profile's
 /// <see cref="QuantizedProfile"/> and <see cref="Periodic"/> geometry, 24 noise-scale bins by phase of the period),
 /// seeded from the fold, and frees its history and daily test block: a series has one seasonal component, daily,
-/// weekly, or this one. A series that gets a daily component frees its history. There is no re-test or eviction
+/// weekly, or this one; its time-of-day outlier counts are cleared (they were mostly the unmodelled cycle). A series
+/// that gets a daily component frees its history. There is no re-test or eviction
 /// of an accepted period yet (as for the daily component).</para>
 /// <para>Implementation note: ml-cpp (<c>CTimeSeriesTestForSeasonality</c>) tests candidates from the
 /// autocorrelation of an expanding window with variance-reduction and amplitude tests; this is a smaller test in
