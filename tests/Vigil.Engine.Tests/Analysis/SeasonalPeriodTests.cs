@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Text.Json;
 using Vigil.Engine.Analysis.Modeling;
 using Vigil.Engine.Pipeline;
 using Vigil.Engine.Tests.Pipeline;
@@ -333,6 +334,73 @@ public sealed class SeasonalPeriodTests
 
         var perSeries = pipeline.ModelBytes / (double)Series;
         Assert.True(perSeries <= (periodic ? 2048 : 1700), $"{perSeries:F0} bytes per series");
+    }
+
+    [Fact]
+    public void Periods_found_while_scoring_on_several_threads_give_the_same_results_as_one_thread()
+    {
+        const int Series = DetectorState.ParallelSeriesThreshold + 500;
+        var spec = new AnalysisSpec(
+            "p", Hour, 0, [new DetectorSpec(0, "mean", "v", "p", null, null, false, null, "mean")], ["p"], null, ["v", "p"], false);
+        var single = new AnomalyDetectorPipeline(spec) { ScoringThreads = 1 };
+        var parallel = new AnomalyDetectorPipeline(spec) { ScoringThreads = 4 };
+        var a = new Pipeline.CollectingSink();
+        var b = new Pipeline.CollectingSink();
+        FeedMany(single, a, Series);
+        FeedMany(parallel, b, Series);
+
+        var periodic = single.Detectors[0].Stores[0].PeriodicCount;
+        Assert.True(periodic >= Series / 3, $"only {periodic} series found the 7-hour period");
+        Assert.Equal(periodic, parallel.Detectors[0].Stores[0].PeriodicCount);
+        Assert.Contains(a.Records, r => r.ByFieldValue == "p76" && r.Timestamp == SeriesGenerator.Start + (132 * Hour));
+        Assert.Equal(RecordsJson(a), RecordsJson(b));
+        Assert.Equal(single.ModelBytes, parallel.ModelBytes);
+    }
+
+    private static void FeedMany(AnomalyDetectorPipeline pipeline, Pipeline.CollectingSink sink, int series)
+    {
+        var random = new Random(5);
+        var rec = new TestRecord(2);
+        var names = new string[series];
+        for (var s = 0; s < series; s++)
+        {
+            names[s] = "p" + s.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        for (var bucket = 0; bucket < 136; bucket++)
+        {
+            var start = SeriesGenerator.Start + (bucket * Hour);
+            for (var s = 0; s < series; s++)
+            {
+                // Even series follow a 7-hour cycle (p76 breaks it in bucket 132), odd ones are noise.
+                var x = s % 2 == 0 ? SevenHour(bucket + s, random) : 50 + Gaussian(random);
+                if (s == 76 && bucket == 132)
+                {
+                    x = SevenHour(bucket + s + 3, random);
+                }
+
+                pipeline.OnRecord(start + s, rec.Clear().Num(0, x).Str(1, names[s]).Fields);
+            }
+
+            pipeline.CloseBucket(start, sink);
+        }
+    }
+
+    private static string RecordsJson(Pipeline.CollectingSink sink)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var r in sink.Records)
+            {
+                r.WriteTo(w, false);
+            }
+
+            w.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static void Feed(SeriesModelStore store, int periodic, int plain, int i, Random random)
