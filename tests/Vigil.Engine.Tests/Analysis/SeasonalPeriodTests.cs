@@ -212,6 +212,23 @@ public sealed class SeasonalPeriodTests
     }
 
     [Fact]
+    public void A_daily_cycle_in_four_hour_buckets_is_found_by_the_period_test()
+    {
+        // The daily test needs at least 12 buckets a day; the period test takes over for longer spans.
+        var store = new SeriesModelStore(new SeriesModelOptions { BucketSpanMs = 4 * Hour });
+        var s = store.Add();
+        var random = new Random(13);
+        for (var i = 0; i < 6 * 40; i++)
+        {
+            var x = 50 + (10 * Math.Sin(2 * Math.PI * (i % 6) / 6.0)) + Gaussian(random);
+            store.ScoreThenUpdate(s, SeriesGenerator.Start + (i * 4 * Hour), x, 1, Tail.TwoSided);
+        }
+
+        Assert.True(store.IsPeriodic(s));
+        Assert.Equal(86_400_000L, store.SeasonalPeriodMs(s));
+    }
+
+    [Fact]
     public void Save_then_Load_with_a_non_daily_period_gives_identical_scores()
     {
         var options = new SeriesModelOptions { BucketSpanMs = Hour };
