@@ -32,7 +32,7 @@ public sealed class ProfileSnapshotCompatibilityTests
         Assert.Equal(Series, store.SeasonalCount);
         var buffer = new ArrayBufferWriter<byte>();
         store.Save(buffer);
-        var v3 = ToVersion3(buffer.WrittenSpan.ToArray());
+        var v3 = ToVersion3(SnapshotVersions.ToVersion4(buffer.WrittenSpan.ToArray(), Series, store.BytesPerSeriesColumns));
         var restored = SeriesModelStore.Load(v3, options);
 
         var randomA = new Random(22);

@@ -99,8 +99,8 @@ public sealed class SeriesModelStoreTests
         var buffer = new ArrayBufferWriter<byte>();
         store.Save(buffer);
 
-        // A version 2 snapshot is the same without the pending-shift column (the 20th, after 19 double columns).
-        var v3 = buffer.WrittenSpan.ToArray();
+        // A version 2 snapshot is version 4 without the pending-shift column (the 20th, after 19 double columns).
+        var v3 = SnapshotVersions.ToVersion4(buffer.WrittenSpan.ToArray(), Series, store.BytesPerSeriesColumns);
         var shiftAt = 24 + (19 * sizeof(double) * Series);
         var v2 = new byte[v3.Length - (sizeof(double) * Series)];
         v3.AsSpan(0, shiftAt).CopyTo(v2);

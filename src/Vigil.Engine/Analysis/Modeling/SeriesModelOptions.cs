@@ -58,6 +58,12 @@ public sealed record SeriesModelOptions
     /// <summary>Whether daily seasonality is tested for (only when the bucket span is 2 hours or less).</summary>
     public bool DetectDailySeasonality { get; init; } = true;
 
+    /// <summary>
+    /// Whether seasonal periods other than daily and weekly are tested for, from a bounded history of bucket values
+    /// kept per series until a seasonal component is found (see <c>SeriesModelStore.Periods.cs</c>).
+    /// </summary>
+    public bool DetectOtherPeriods { get; init; } = true;
+
     /// <summary>Whether non-negative series may switch to a log-space error model when it predicts better.</summary>
     public bool LogErrorModel { get; init; } = false;
 

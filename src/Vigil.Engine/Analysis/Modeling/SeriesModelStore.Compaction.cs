@@ -3,7 +3,7 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// <summary>Compaction of the optional-block pools of <see cref="SeriesModelStore"/>.</summary>
 /// <remarks>
 /// Series give blocks back when they move on (a daily profile and the test block are freed when a weekly
-/// profile is accepted), and a pool keeps its pages. Once at least half of a pool's blocks are free (and more
+/// profile is accepted, the value history when any seasonal component is), and a pool keeps its pages. Once at least half of a pool's blocks are free (and more
 /// than a page's worth), <see cref="CompactPools"/> copies the blocks in use into a fresh pool and rewrites the
 /// owners' handles, so <see cref="ModelBytes"/> follows what the models hold rather than their peak.
 /// </remarks>
@@ -32,6 +32,18 @@ public sealed partial class SeriesModelStore
         if (IsMostlyFree(_weeklyProfiles))
         {
             _weeklyProfiles = Compact(_weeklyProfiles, _profileHandle, FlagWeekly, FlagWeekly);
+            compacted = true;
+        }
+
+        if (IsMostlyFree(_histories))
+        {
+            _histories = Compact(_histories, _historyHandle, 0, 0);
+            compacted = true;
+        }
+
+        if (IsMostlyFree(_periodicProfiles))
+        {
+            _periodicProfiles = Compact(_periodicProfiles, _profileHandle, FlagPeriodic, FlagPeriodic);
             compacted = true;
         }
 

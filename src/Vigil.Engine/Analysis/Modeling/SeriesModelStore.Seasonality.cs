@@ -80,6 +80,14 @@ public sealed partial class SeriesModelStore
 
     private double SeasonalPrediction(int s, long t, out double binScale)
     {
+        if ((_flags[s] & FlagPeriodic) != 0)
+        {
+            var profile = PeriodicProfile(s, out var periodic);
+            Locate(periodic, t, out var p0, out var p1, out var pf);
+            binScale = profile.Scale(PhaseScaleBin(periodic, t));
+            return (1 - pf) * profile[p0] + pf * profile[p1];
+        }
+
         var weekly = (_flags[s] & FlagWeekly) != 0;
         var shape = weekly ? _weeklyShape : _dailyShape;
         var block = Profile(s, weekly);
@@ -90,6 +98,12 @@ public sealed partial class SeriesModelStore
 
     private void UpdateSeasonal(int s, long t, double e, double absE, double w)
     {
+        if ((_flags[s] & FlagPeriodic) != 0)
+        {
+            UpdatePeriodic(s, t, e, absE, w);
+            return;
+        }
+
         var weekly = (_flags[s] & FlagWeekly) != 0;
         var shape = weekly ? _weeklyShape : _dailyShape;
         var block = Profile(s, weekly);
@@ -109,6 +123,23 @@ public sealed partial class SeriesModelStore
         }
 
         hourScale = (float)(hourScale + scaleRate * (absE - hourScale));
+    }
+
+    private void UpdatePeriodic(int s, long t, double e, double absE, double w)
+    {
+        var profile = PeriodicProfile(s, out var shape);
+        Locate(shape, t, out var b0, out var b1, out var f);
+        var rate = Math.Max(1.0 / (_seasonAge[s] + 1), _options.SeasonalLearningRate) / shape.UpdatesPerBin * w;
+        profile.Set(b0, profile[b0] + (rate * (1 - f) * e));
+        if (b1 != b0)
+        {
+            profile.Set(b1, profile[b1] + (rate * f * e));
+        }
+
+        ref var phaseScale = ref profile.Scale(PhaseScaleBin(shape, t));
+        var bucketsPerScaleBin = (double)shape.PeriodMs / _options.BucketSpanMs / ScaleBins;
+        var scaleRate = _options.SeasonalLearningRate / Math.Max(1.0, bucketsPerScaleBin) * w;
+        phaseScale = (float)(phaseScale + scaleRate * (absE - phaseScale));
     }
 
     private void AccumulateTest(int s, long t, double x, double e, int day)
@@ -246,6 +277,7 @@ public sealed partial class SeriesModelStore
         _sqDev[s] = residualAbs * residualAbs * ShapeRatio[8];
         _profileHandle[s] = profile;
         _flags[s] |= FlagDaily;
+        FreeHistory(s);
         _seasonAge[s] = 1;
         _relax[s] = Math.Max(_relax[s], (int)Math.Min(int.MaxValue, DayMs / _options.BucketSpanMs));
         _sinceChange[s] = 0;
@@ -366,7 +398,7 @@ public sealed partial class SeriesModelStore
     private void Recenter(int s)
     {
         var weekly = (_flags[s] & FlagWeekly) != 0;
-        var block = Profile(s, weekly);
+        var block = (_flags[s] & FlagPeriodic) != 0 ? PeriodicProfile(s, out _) : Profile(s, weekly);
         var bins = block.Bins;
         var sum = 0.0;
         for (var b = 0; b < bins; b++)

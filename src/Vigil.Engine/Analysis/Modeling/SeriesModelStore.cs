@@ -33,7 +33,7 @@ namespace Vigil.Engine.Analysis.Modeling;
 public sealed partial class SeriesModelStore
 {
     private const int SnapshotMagic = 0x4C475356; // "VSGL"
-    private const int SnapshotVersion = 4; // 2: routine-outlier, outlier-rate columns; 3: last level shift; 4: 16-bit profiles, 168 weekly bins
+    private const int SnapshotVersion = 5; // 2: routine-outlier, outlier-rate columns; 3: last level shift; 4: 16-bit profiles, 168 weekly bins; 5: value history, other periods
     private const long DayMs = 86_400_000L;
     private const int TestBins = 24;
     private const int TestStride = TestBins * 4 + 4;
@@ -109,6 +109,10 @@ public sealed partial class SeriesModelStore
     private int[] _sinceChange = [];
     private int[] _testHandle = [];
     private int[] _profileHandle = [];
+    private int[] _historyHandle = [];
+    private long[] _histNext = [];
+    private double[] _histSum = [];
+    private int[] _histN = [];
     private int[] _lastDay = [];
     private int[] _flags = [];
     private int[] _seasonAge = [];
@@ -129,6 +133,8 @@ public sealed partial class SeriesModelStore
     private FloatSlabPool _tests;
     private FloatSlabPool _dailyProfiles;
     private FloatSlabPool _weeklyProfiles;
+    private FloatSlabPool _histories;
+    private FloatSlabPool _periodicProfiles;
 
     /// <summary>Creates an empty store.</summary>
     public SeriesModelStore(SeriesModelOptions options)
@@ -148,6 +154,8 @@ public sealed partial class SeriesModelStore
         _tests = new FloatSlabPool(TestStride);
         _dailyProfiles = new FloatSlabPool(QuantizedProfile.Stride(_dailyShape.Bins, ScaleBins));
         _weeklyProfiles = new FloatSlabPool(QuantizedProfile.Stride(_weeklyShape.Bins, ScaleBins));
+        _histories = new FloatSlabPool(HistoryStride);
+        _periodicProfiles = new FloatSlabPool(QuantizedProfile.Stride(MaxPeriodicBins, ScaleBins) + PeriodicStrideExtra);
         Grow(16);
     }
 
@@ -158,17 +166,18 @@ public sealed partial class SeriesModelStore
     public int Count => _count;
 
     /// <summary>Number of series with an accepted seasonal component.</summary>
-    public int SeasonalCount => _dailyProfiles.InUse + _weeklyProfiles.InUse;
+    public int SeasonalCount => _dailyProfiles.InUse + _weeklyProfiles.InUse + _periodicProfiles.InUse;
 
     /// <summary>Series with a weekly profile.</summary>
     public int WeeklyCount => _weeklyProfiles.InUse;
 
     /// <summary>Bytes of model state: column capacities plus slab pools.</summary>
     public long ModelBytes =>
-        (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes;
+        (long)_capacity * BytesPerSeriesColumns + _tests.Bytes + _dailyProfiles.Bytes + _weeklyProfiles.Bytes
+        + _histories.Bytes + _periodicProfiles.Bytes;
 
     /// <summary>Bytes of the columns every series has (without optional blocks or option-dependent columns).</summary>
-    public const int BaseBytesPerSeries = 20 * sizeof(double) + sizeof(long) + 10 * sizeof(int);
+    public const int BaseBytesPerSeries = 21 * sizeof(double) + 2 * sizeof(long) + 12 * sizeof(int);
 
     /// <summary>Bytes of the columns per series for this store's options (option-dependent columns are only allocated when their option is on).</summary>
     public int BytesPerSeriesColumns =>
@@ -215,13 +224,14 @@ public sealed partial class SeriesModelStore
         var s = _count++;
         _testHandle[s] = -1;
         _profileHandle[s] = -1;
+        _historyHandle[s] = -1;
         _resolution[s] = double.PositiveInfinity;
         _lastDay[s] = int.MinValue;
         return s;
     }
 
-    /// <summary>Whether the series has an accepted daily seasonal component.</summary>
-    public bool IsSeasonal(int series) => (_flags[series] & (FlagDaily | FlagWeekly)) != 0;
+    /// <summary>Whether the series has an accepted seasonal component (daily, weekly or another period).</summary>
+    public bool IsSeasonal(int series) => (_flags[series] & (FlagDaily | FlagWeekly | FlagPeriodic)) != 0;
 
     /// <summary>Whether the series has an accepted weekly seasonal component.</summary>
     public bool IsWeekly(int series) => (_flags[series] & FlagWeekly) != 0;
@@ -554,9 +564,15 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _rrDen.AsSpan(0, c * InnovWidth));
         ColumnIo.Write<double>(writer, _anomalySum.AsSpan(0, c * AnomalyWidth));
         ColumnIo.Write<double>(writer, _anomalyModel.AsSpan(0, c * AnomalyModelWidth));
+        ColumnIo.Write<long>(writer, _histNext.AsSpan(0, c));
+        ColumnIo.Write<double>(writer, _histSum.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _histN.AsSpan(0, c));
+        ColumnIo.Write<int>(writer, _historyHandle.AsSpan(0, c));
         _tests.Save(writer);
         _dailyProfiles.Save(writer);
         _weeklyProfiles.Save(writer);
+        _histories.Save(writer);
+        _periodicProfiles.Save(writer);
     }
 
     /// <summary>Restores a store written by <see cref="Save"/> with the same options.</summary>
@@ -639,9 +655,34 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._rrDen.AsSpan(0, c * store.InnovWidth));
         ColumnIo.Read(ref src, store._anomalySum.AsSpan(0, c * store.AnomalyWidth));
         ColumnIo.Read(ref src, store._anomalyModel.AsSpan(0, c * store.AnomalyModelWidth));
+        if (version >= 5)
+        {
+            ColumnIo.Read(ref src, store._histNext.AsSpan(0, c));
+            ColumnIo.Read(ref src, store._histSum.AsSpan(0, c));
+            ColumnIo.Read(ref src, store._histN.AsSpan(0, c));
+            ColumnIo.Read(ref src, store._historyHandle.AsSpan(0, c));
+        }
+
         store._tests = FloatSlabPool.Load(ref src);
         store._dailyProfiles = FloatSlabPool.Load(ref src);
         store._weeklyProfiles = FloatSlabPool.Load(ref src);
+        if (version >= 5)
+        {
+            store._histories = FloatSlabPool.Load(ref src);
+            store._periodicProfiles = FloatSlabPool.Load(ref src);
+        }
+        else
+        {
+            // Before version 5 there was no value history: series without a seasonal component start one now.
+            for (var s = 0; s < c; s++)
+            {
+                store._historyHandle[s] = -1;
+                if (store._n[s] > 0 && store._profileHandle[s] < 0)
+                {
+                    store.StartHistory(s, store._lastDay[s] * DayMs);
+                }
+            }
+        }
         if (version < 4)
         {
             // Before version 4 profiles were float bins (then the scale bins), up to 336 weekly bins.
@@ -672,6 +713,12 @@ public sealed partial class SeriesModelStore
         if (_daily)
         {
             _testHandle[s] = _tests.Allocate();
+        }
+
+        StartHistory(s, t);
+        if (_historyHandle[s] >= 0)
+        {
+            AddToHistory(s, t, x);
         }
     }
 
@@ -739,6 +786,11 @@ public sealed partial class SeriesModelStore
         // Seasonal profile.
         if (_profileHandle[s] >= 0)
         {
+            if ((_flags[s] & FlagPeriodic) != 0)
+            {
+                OnPeriodicBucket(s, t);
+            }
+
             UpdateSeasonal(s, t, e, absE, w);
         }
 
@@ -767,6 +819,11 @@ public sealed partial class SeriesModelStore
         }
 
         _lastDay[s] = day;
+        if (_historyHandle[s] >= 0)
+        {
+            AddToHistory(s, t, x);
+        }
+
         var baselineRate = Math.Max(warm, _baselineRate);
         _baseline[s] += baselineRate * (x - _baseline[s]);
 
@@ -1102,6 +1159,10 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _sinceChange, capacity);
         Array.Resize(ref _testHandle, capacity);
         Array.Resize(ref _profileHandle, capacity);
+        Array.Resize(ref _historyHandle, capacity);
+        Array.Resize(ref _histNext, capacity);
+        Array.Resize(ref _histSum, capacity);
+        Array.Resize(ref _histN, capacity);
         Array.Resize(ref _lastDay, capacity);
         Array.Resize(ref _flags, capacity);
         Array.Resize(ref _seasonAge, capacity);
