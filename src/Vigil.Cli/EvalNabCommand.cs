@@ -16,7 +16,7 @@ internal static class EvalNabCommand
         var dump = new Option<DirectoryInfo?>("--dump") { Description = "Write timestamp,value-free per-row scores (time_ms,score,window) per file to this directory" };
         var set = new Option<string[]>("--set")
         {
-            Description = "Experiment: override an engine option, name=value (level-half-life, scale-half-life, seasonal-rate, change-threshold, relax, log-model)",
+            Description = "Experiment: override an engine option, name=value (level-half-life, scale-half-life, seasonal-rate, change-threshold, relax, log-model, tail, mb-learn, seasonality, other-periods, ...)",
             AllowMultipleArgumentsPerToken = true,
         };
         var command = new Command("nab", "Score the engine on the Numenta Anomaly Benchmark (one fixed configuration, no lookahead)")
@@ -102,7 +102,8 @@ internal static class EvalNabCommand
                 "mb-continuation" => options with { MultiBucketNeedsContinuation = number != 0 },
                 "change-persist" => options with { ChangeMinimumBuckets = (int)number },
                 "innovation" => options with { InnovationModel = number != 0 },
-                "seasonality" => options with { DetectDailySeasonality = number != 0 },
+                "seasonality" => options with { DetectDailySeasonality = number != 0, DetectOtherPeriods = number != 0 },
+                "other-periods" => options with { DetectOtherPeriods = number != 0 },
                 _ => throw new ArgumentException($"unknown engine option '{name}'"),
             };
         }

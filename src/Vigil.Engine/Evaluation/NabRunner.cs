@@ -80,7 +80,7 @@ public static class NabRunner
 
         var models = analyzer.Models;
         modelSummary = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"span {span / 1000}s, {(models.IsWeekly(0) ? "weekly" : models.IsSeasonal(0) ? "daily" : "no seasonality")}");
+            $"span {span / 1000}s, {(models.IsWeekly(0) ? "weekly" : models.IsPeriodic(0) ? $"period {models.SeasonalPeriodMs(0) / 60_000} min" : models.IsSeasonal(0) ? "daily" : "no seasonality")}");
 
         // Each row gets the score of the bucket it fell in (computed when that bucket closed).
         var scores = new double[timesMs.Length];
