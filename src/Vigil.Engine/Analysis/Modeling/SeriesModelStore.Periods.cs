@@ -57,6 +57,7 @@ public sealed partial class SeriesModelStore
     private const double PeriodMinCorrelation = 0.7;
     private const double PeriodMinAdjustedExplained = 0.25;
     private const double PeriodMaxResidualCorrelation = 0.4;
+    private const double StrongFoldAdjustedExplained = 0.6;
     private const double PeriodPreferLongerBy = 0.05;
     private const double PeriodMinAutocorrelation = 0.2;
     private const int PeriodCandidates = 3;
@@ -290,37 +291,9 @@ public sealed partial class SeriesModelStore
         var f = GetInt(block, 3);
         Span<double> v = stackalloc double[HistorySlots];
         v = v[..n];
-        var missing = 0;
-        var last = double.NaN;
-        for (var i = 0; i < n; i++)
-        {
-            var x = ReadSlot(block, i);
-            if (double.IsNaN(x))
-            {
-                missing++;
-                v[i] = last;
-                continue;
-            }
-
-            v[i] = x;
-            last = x;
-        }
-
-        if (missing * 4 > n)
+        if (!ReadHistory(block, v))
         {
             return false;
-        }
-
-        // Leading gaps take the first value.
-        var first = 0;
-        while (first < n && double.IsNaN(v[first]))
-        {
-            first++;
-        }
-
-        for (var i = 0; i < first; i++)
-        {
-            v[i] = v[first];
         }
 
         // ---- 1. Candidates: local maxima of the autocorrelation of the linearly detrended window.
@@ -453,12 +426,70 @@ public sealed partial class SeriesModelStore
     }
 
     /// <summary>
+    /// Whether the value history agrees that the series repeats every <paramref name="periodMs"/> (the daily test asks
+    /// before it accepts a daily component): the history's fold test, whose F-test with an effective sample size
+    /// (shrunk by the residuals' lag-1 correlation) rejects the smooth wanders of random walks and autocorrelated noise that can make the
+    /// daily test's even-day and odd-day hour profiles agree by chance.
+    /// </summary>
+    /// <returns>True when the fold test (without its residual-whiteness cut) passes, or when the history cannot judge the period (none is kept, the
+    /// period is not a whole number of its slots, or too many slots are missing); false when it fails or the history
+    /// does not hold four periods yet.</returns>
+    private bool HistoryConfirmsPeriod(int s, long periodMs)
+    {
+        if (_historyHandle[s] < 0)
+        {
+            return true;
+        }
+
+        var block = _histories.Block(_historyHandle[s]);
+        var slotMs = GetInt(block, 3) * _options.BucketSpanMs;
+        if (periodMs % slotMs != 0)
+        {
+            return true;
+        }
+
+        var p = (int)(periodMs / slotMs);
+        var n = GetInt(block, 2);
+        if (p < 2 || p > HistorySlots / 4)
+        {
+            return true;
+        }
+
+        if (n < 4 * p)
+        {
+            return false;
+        }
+
+        Span<double> v = stackalloc double[n];
+        if (!ReadHistory(block, v))
+        {
+            return true;
+        }
+
+        Span<double> prefix = stackalloc double[n + 1];
+        prefix[0] = 0;
+        for (var i = 0; i < n; i++)
+        {
+            prefix[i + 1] = prefix[i] + v[i];
+        }
+
+        // Other structure may remain (a weekly pattern on top of the daily one), so the residuals need not be white;
+        // their lag-1 correlation still shrinks the F-test's effective sample size, which is what rejects wanders. A
+        // fold that explains most of the detrended variance is a cycle even when what it leaves is smooth (a weekly
+        // pattern leaves day-long ramps that fail the F-test's effective size): random walks and AR(0.9) noise in
+        // hourly buckets reached an adjusted share of at most 0.45 (SpuriousDailyTests), daily cycles 0.89–0.98.
+        Span<double> both = stackalloc double[p];
+        return FoldTest(v, prefix, p, both, out var adjusted, out _, whiteResidual: false) || adjusted >= StrongFoldAdjustedExplained;
+    }
+
+    /// <summary>
     /// Classical decomposition test of period <paramref name="p"/> slots: centred moving-average detrending, fold,
     /// even/odd-cycle agreement, adjusted explained variance and residual whiteness. Fills <paramref name="both"/>
     /// with the centred fold (mean per phase of the detrended values).
     /// </summary>
     private static bool FoldTest(
-        ReadOnlySpan<double> v, ReadOnlySpan<double> prefix, int p, Span<double> both, out double adjusted, out double explained)
+        ReadOnlySpan<double> v, ReadOnlySpan<double> prefix, int p, Span<double> both, out double adjusted, out double explained,
+        bool whiteResidual = true)
     {
         adjusted = 0;
         explained = 0;
@@ -554,7 +585,7 @@ public sealed partial class SeriesModelStore
         }
 
         var rho = rr > 0 ? rr1 / rr : 0.0;
-        if (rho >= PeriodMaxResidualCorrelation)
+        if (whiteResidual && rho >= PeriodMaxResidualCorrelation)
         {
             return false;
         }
@@ -712,6 +743,48 @@ public sealed partial class SeriesModelStore
         }
 
         FreeHistory(s);
+    }
+
+    /// <summary>
+    /// Reads the first <c>v.Length</c> slots, a missing slot taking the value before it (leading gaps the first value).
+    /// </summary>
+    /// <returns>False when more than a quarter of the slots are missing.</returns>
+    private static bool ReadHistory(Span<float> block, Span<double> v)
+    {
+        var n = v.Length;
+        var missing = 0;
+        var last = double.NaN;
+        for (var i = 0; i < n; i++)
+        {
+            var x = ReadSlot(block, i);
+            if (double.IsNaN(x))
+            {
+                missing++;
+                v[i] = last;
+                continue;
+            }
+
+            v[i] = x;
+            last = x;
+        }
+
+        if (missing * 4 > n)
+        {
+            return false;
+        }
+
+        var first = 0;
+        while (first < n && double.IsNaN(v[first]))
+        {
+            first++;
+        }
+
+        for (var i = 0; i < first; i++)
+        {
+            v[i] = v[first];
+        }
+
+        return true;
     }
 
     private static Span<ushort> Slots(Span<float> block) => MemoryMarshal.Cast<float, ushort>(block[HistoryHeaderFloats..]);

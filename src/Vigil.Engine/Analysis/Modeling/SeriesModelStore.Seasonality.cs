@@ -7,7 +7,8 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// <para>A series first runs a daily test: deviations from a one-day-half-life baseline are binned by
 /// hour of day, separately for even and odd days. The component is accepted only when the even-day
 /// and odd-day profiles agree (correlation ≥ 0.7) and the combined profile explains at least 20% of
-/// the variance, after at least five days with every hour bin seen at least twice per parity. A
+/// the variance, after at least five days with every hour bin seen at least twice per parity, and the value history
+/// (<see cref="HistoryConfirmsPeriod"/>) must agree that a day-long cycle is there. A
 /// random walk or a one-off excursion produces unrelated even/odd profiles, so it does not pass
 /// (engine-research §6.5.3 asks for strict tests against spurious seasonality).</para>
 /// <para>Once daily is accepted, the same block tests residual offsets per 8-hour block of the week
@@ -247,6 +248,13 @@ public sealed partial class SeriesModelStore
                 _firstMs[s] = Math.Max(_firstMs[s], t - 7 * DayMs);
             }
 
+            return;
+        }
+
+        if (!HistoryConfirmsPeriod(s, DayMs))
+        {
+            // The value history's fold test does not see a day-long cycle (or does not hold four days yet): keep
+            // testing. Random walks and autocorrelated noise pass the hour-profile test above by chance.
             return;
         }
 
