@@ -48,7 +48,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 {
     private const int StateMagic = 0x50444756; // "VGDP"
     // Version 2 adds the exclude_frequent presence block of each detector; version 1 states still load.
-    private const int StateVersion = 2;
+    private const int StateVersion = 3; // 2: exclude_frequent presence; 3: applied force_time_shift rules
 
     private static readonly InfluenceComparer InfluenceOrder = new();
 
@@ -572,7 +572,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     {
         foreach (var d in _detectors)
         {
-            d.LoadModels(ref source, hasPresence: version >= 2);
+            d.LoadModels(ref source, hasPresence: version >= 2, hasTimeShifts: version >= 3);
         }
 
         _bucketNormalizer = ScoreNormalizer.Load(DetectorState.ReadBlock(ref source), _spanSeconds);
