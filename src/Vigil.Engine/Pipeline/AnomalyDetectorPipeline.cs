@@ -566,13 +566,18 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             DetectorState.WriteBlock(w, _bucketInfluencerNormalizers[k].Save);
             DetectorState.WriteBlock(w, _influencerNormalizers[k].Save);
         }
+        // State version 3: the force_time_shift rules each detector has applied (the shift itself is in its model stores).
+        foreach (var d in _detectors)
+        {
+            d.SaveAppliedShifts(w);
+        }
     }
 
     private void LoadScoringState(ref ReadOnlySpan<byte> source, int version)
     {
         foreach (var d in _detectors)
         {
-            d.LoadModels(ref source, hasPresence: version >= 2, hasTimeShifts: version >= 3);
+            d.LoadModels(ref source, hasPresence: version >= 2);
         }
 
         _bucketNormalizer = ScoreNormalizer.Load(DetectorState.ReadBlock(ref source), _spanSeconds);
@@ -580,6 +585,17 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         {
             _bucketInfluencerNormalizers[k] = ScoreNormalizer.Load(DetectorState.ReadBlock(ref source), _spanSeconds);
             _influencerNormalizers[k] = ScoreNormalizer.Load(DetectorState.ReadBlock(ref source), _spanSeconds);
+        }
+        foreach (var d in _detectors)
+        {
+            if (version >= 3)
+            {
+                d.LoadAppliedShifts(ref source);
+            }
+            else
+            {
+                d.ClearAppliedShifts();
+            }
         }
     }
 

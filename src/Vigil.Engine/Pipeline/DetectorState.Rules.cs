@@ -214,8 +214,11 @@ internal sealed partial class DetectorState
     /// <summary>The <c>force_time_shift</c> rules applied so far (by identity), for tests.</summary>
     internal IReadOnlyCollection<string> AppliedTimeShifts => _appliedShifts;
 
+    /// <summary>Forgets the applied <c>force_time_shift</c> rules (a state written before they existed).</summary>
+    public void ClearAppliedShifts() => _appliedShifts = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>Writes the applied <c>force_time_shift</c> rules (count, then length-prefixed UTF-8 identities, sorted).</summary>
-    private void SaveAppliedShifts(IBufferWriter<byte> writer)
+    public void SaveAppliedShifts(IBufferWriter<byte> writer)
     {
         var keys = new List<string>(_appliedShifts);
         keys.Sort(StringComparer.Ordinal);
@@ -233,7 +236,7 @@ internal sealed partial class DetectorState
     }
 
     /// <summary>Restores what <see cref="SaveAppliedShifts"/> wrote.</summary>
-    private void LoadAppliedShifts(ref ReadOnlySpan<byte> source)
+    public void LoadAppliedShifts(ref ReadOnlySpan<byte> source)
     {
         var count = BinaryPrimitives.ReadInt32LittleEndian(source);
         source = source[4..];

@@ -535,8 +535,6 @@ internal sealed partial class DetectorState
             ColumnIo.Write<long>(writer, _presenceBucket.AsSpan(0, units));
             ColumnIo.Write<long>(writer, _partitionFirst);
         }
-        // State version 3: the force_time_shift rules already applied (the shift itself is in the model stores).
-        SaveAppliedShifts(writer);
     }
 
     /// <summary>Number of people (population) or series (by/partition) with an exclude_frequent presence count.</summary>
@@ -546,9 +544,7 @@ internal sealed partial class DetectorState
     /// <param name="source">The state, advanced past what was read.</param>
     /// <param name="hasPresence">False for a version 1 state, written before exclude_frequent was applied: presence
     /// counts then start empty (every value is frequent again for the first buckets).</param>
-    /// <param name="hasTimeShifts">False for a state before version 3, written before <c>force_time_shift</c> was
-    /// applied: no rule has shifted time yet.</param>
-    public void LoadModels(ref ReadOnlySpan<byte> source, bool hasPresence = true, bool hasTimeShifts = true)
+    public void LoadModels(ref ReadOnlySpan<byte> source, bool hasPresence = true)
     {
         var span = Math.Max(1, _spanMs / 1000);
         for (var f = 0; f < _stores.Length; f++)
@@ -609,16 +605,7 @@ internal sealed partial class DetectorState
             ColumnIo.Read(ref source, _presenceBucket.AsSpan(0, units));
             _partitionFirst = new long[partitions];
             ColumnIo.Read(ref source, _partitionFirst.AsSpan());
-        }
-        if (hasTimeShifts)
-        {
-            LoadAppliedShifts(ref source);
-        }
-        else
-        {
-            _appliedShifts = new HashSet<string>(StringComparer.Ordinal);
-        }
-    }
+        }    }
 
     /// <summary>Writes the series index and first-bucket column.</summary>
     public void SaveSeries(IBufferWriter<byte> writer)
