@@ -605,7 +605,8 @@ internal sealed partial class DetectorState
             ColumnIo.Read(ref source, _presenceBucket.AsSpan(0, units));
             _partitionFirst = new long[partitions];
             ColumnIo.Read(ref source, _partitionFirst.AsSpan());
-        }    }
+        }
+    }
 
     /// <summary>Writes the series index and first-bucket column.</summary>
     public void SaveSeries(IBufferWriter<byte> writer)
