@@ -160,23 +160,6 @@ public sealed class LifecycleTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
-    public async Task Opening_a_job_with_a_force_time_shift_rule_is_refused_and_leaves_it_closed()
-    {
-        await Jobs.CreateAsync(Server, "time-shift-job", """
-            {"analysis_config":{"detectors":[{"function":"count","custom_rules":[{"actions":["force_time_shift"],
-              "params":{"force_time_shift":{"time_shift_amount":3600}},"conditions":[{"applies_to":"time","operator":"gt","value":1}]}]}]},
-             "data_description":{}}
-            """);
-
-        var open = await Server.PostAsync("/_ml/anomaly_detectors/time-shift-job/_open");
-
-        Assert.Equal(HttpStatusCode.BadRequest, open.Status);
-        Assert.Equal("status_exception", open.ErrorType);
-        Assert.Equal("Cannot open job [time-shift-job]: the force_time_shift rule action is not supported by the analysis pipeline yet", open.ErrorReason);
-        Assert.Equal("closed", (string?)(await StatsAsync("time-shift-job"))["state"]);
-    }
-
-    [Fact]
     public async Task A_job_too_big_for_the_node_is_refused_unless_it_may_open_lazily()
     {
         const string big = """{"analysis_config":{"detectors":[{"function":"count"}]},"analysis_limits":{"model_memory_limit":"3000g"},"data_description":{}""";

@@ -16,7 +16,6 @@ internal static class JobCalendars
     public const int MaxEvents = 1000;
 
     /// <summary>The events of the job's calendars that end after <paramref name="analysedUpToMs"/>.</summary>
-    /// <exception cref="NotSupportedException">An event has <c>force_time_shift</c> (refused, not ignored).</exception>
     public static async Task<List<ScheduledEventSpec>> LoadAsync(ICalendarStore store, JobConfig config, long? analysedUpToMs)
     {
         var calendarIds = new List<string>();
@@ -41,14 +40,8 @@ internal static class JobCalendars
                 continue;
             }
 
-            var e = MlScheduledEvent.ParseStored(stored.Content, stored.EventId);
-            if (e.ForceTimeShift is not null)
-            {
-                throw new NotSupportedException(
-                    $"scheduled event [{e.EventId}] of calendar [{e.CalendarId}] has force_time_shift, which the analysis pipeline does not support yet");
-            }
-
-            events.Add(e.ToSpec());
+            // An event with force_time_shift becomes a rule with that action too (ES ScheduledEvent.toDetectionRule).
+            events.Add(MlScheduledEvent.ParseStored(stored.Content, stored.EventId).ToSpec());
             if (events.Count == MaxEvents)
             {
                 break;

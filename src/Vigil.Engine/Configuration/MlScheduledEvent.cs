@@ -82,7 +82,7 @@ public sealed record MlScheduledEvent(string Description, long StartMs, long End
     public MlScheduledEvent WithId(string eventId) => this with { EventId = eventId };
 
     /// <summary>The event as the analysis applies it.</summary>
-    public Pipeline.ScheduledEventSpec ToSpec() => new(Description, StartMs, EndMs, SkipResult, SkipModelUpdate);
+    public Pipeline.ScheduledEventSpec ToSpec() => new(Description, StartMs, EndMs, SkipResult, SkipModelUpdate, ForceTimeShift);
 
     /// <summary>Writes the event as the APIs return it (<c>human</c> adds <c>start_time_string</c> and <c>end_time_string</c>).</summary>
     public void Write(Utf8JsonWriter writer, bool human = false)

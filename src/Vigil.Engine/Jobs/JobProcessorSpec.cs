@@ -19,7 +19,6 @@ public static class JobProcessorSpecs
     /// <param name="filters">The items of every filter the job's custom rule scopes name, by filter id (see
     /// <see cref="JobConfig.ReferencedFilterIds"/>); may be null when the job has no scoped rule.</param>
     /// <exception cref="ArgumentException">A scope names a filter missing from <paramref name="filters"/>.</exception>
-    /// <exception cref="NotSupportedException">A rule has the <c>force_time_shift</c> action (refused, not ignored).</exception>
     public static JobProcessorSpec From(JobConfig job, IReadOnlyDictionary<string, IReadOnlyCollection<string>>? filters = null)
     {
         var schema = job.ToIngestSchema();
@@ -41,11 +40,6 @@ public static class JobProcessorSpecs
         var result = new List<DetectorRuleSpec>(rules.Count);
         foreach (var rule in rules)
         {
-            if (rule.Actions.Contains("force_time_shift"))
-            {
-                throw new NotSupportedException("the force_time_shift rule action is not supported by the analysis pipeline yet");
-            }
-
             var conditions = new List<RuleConditionSpec>(rule.Conditions.Count);
             foreach (var c in rule.Conditions)
             {
@@ -79,7 +73,7 @@ public static class JobProcessorSpecs
             }
 
             result.Add(new DetectorRuleSpec(rule.Actions.Contains("skip_result"), rule.Actions.Contains("skip_model_update"),
-                scope, conditions));
+                scope, conditions, rule.Actions.Contains("force_time_shift") ? rule.ForceTimeShiftAmount : null));
         }
 
         return result;

@@ -47,8 +47,9 @@ namespace Vigil.Engine.Pipeline;
 public sealed class AnomalyDetectorPipeline : IRecordSink
 {
     private const int StateMagic = 0x50444756; // "VGDP"
-    // Version 2 adds the exclude_frequent presence block of each detector; version 1 states still load.
-    private const int StateVersion = 2;
+    // Version 2 adds the exclude_frequent presence block of each detector, version 3 the applied force_time_shift rules
+    // of each detector (at the end of the scoring state); version 1 and 2 states still load.
+    private const int StateVersion = 3;
 
     private static readonly InfluenceComparer InfluenceOrder = new();
 
@@ -566,6 +567,12 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             DetectorState.WriteBlock(w, _bucketInfluencerNormalizers[k].Save);
             DetectorState.WriteBlock(w, _influencerNormalizers[k].Save);
         }
+
+        // State version 3: the force_time_shift rules each detector has applied (the shift itself is in its model stores).
+        foreach (var d in _detectors)
+        {
+            d.SaveAppliedShifts(w);
+        }
     }
 
     private void LoadScoringState(ref ReadOnlySpan<byte> source, int version)
@@ -580,6 +587,18 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         {
             _bucketInfluencerNormalizers[k] = ScoreNormalizer.Load(DetectorState.ReadBlock(ref source), _spanSeconds);
             _influencerNormalizers[k] = ScoreNormalizer.Load(DetectorState.ReadBlock(ref source), _spanSeconds);
+        }
+
+        foreach (var d in _detectors)
+        {
+            if (version >= 3)
+            {
+                d.LoadAppliedShifts(ref source);
+            }
+            else
+            {
+                d.ClearAppliedShifts();
+            }
         }
     }
 

@@ -5,16 +5,37 @@ namespace Vigil.Engine.Pipeline;
 /// <param name="SkipModelUpdate">The <c>skip_model_update</c> action: the model does not learn from a matching series-bucket.</param>
 /// <param name="Scope">The rule's <c>scope</c>, with each filter's items resolved; empty for a rule without scope.</param>
 /// <param name="Conditions">All must hold for the rule to match.</param>
+/// <param name="ForceTimeShiftSeconds">The <c>force_time_shift</c> action's <c>time_shift_amount</c> (seconds), or null
+/// without that action: the first bucket whose start meets the rule's <c>time</c> conditions shifts the detector's
+/// model time by this amount, once.</param>
 /// <remarks>
 /// Implementation note (mirrors ES/ml-cpp <c>CDetectionRule</c>): a rule applies to a series-bucket when the series is
 /// in every scope entry (its value of the named by/over/partition field is in the filter for <c>include</c>, not in it
 /// for <c>exclude</c>) and every condition holds.
 /// </remarks>
 public sealed record DetectorRuleSpec(bool SkipResult, bool SkipModelUpdate, IReadOnlyList<RuleScopeSpec> Scope,
-    IReadOnlyList<RuleConditionSpec> Conditions)
+    IReadOnlyList<RuleConditionSpec> Conditions, long? ForceTimeShiftSeconds = null)
 {
     /// <summary>Whether the rule has a <c>scope</c>.</summary>
     public bool HasScope => Scope.Count > 0;
+
+    /// <summary>Whether every <c>time</c> condition holds for a bucket (the test of the <c>force_time_shift</c> action,
+    /// which applies to the detector's models as a whole, so conditions on a series' values are not checked).</summary>
+    /// <param name="bucketStartMs">Bucket start, epoch ms (<c>time</c> conditions compare epoch seconds).</param>
+    public bool MatchesTime(long bucketStartMs)
+    {
+        var conditions = Conditions;
+        for (var i = 0; i < conditions.Count; i++)
+        {
+            var c = conditions[i];
+            if (c.AppliesTo == RuleTarget.Time && !Holds(c.Operator, bucketStartMs / 1000.0, c.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Whether every condition holds for a series-bucket.</summary>
     /// <param name="actual">The bucket value.</param>
@@ -34,14 +55,7 @@ public sealed record DetectorRuleSpec(bool SkipResult, bool SkipModelUpdate, IRe
                 RuleTarget.DiffFromTypical => Math.Abs(actual - typical),
                 _ => bucketStartMs / 1000.0,
             };
-            var holds = c.Operator switch
-            {
-                RuleOperator.Gt => x > c.Value,
-                RuleOperator.Gte => x >= c.Value,
-                RuleOperator.Lt => x < c.Value,
-                _ => x <= c.Value,
-            };
-            if (!holds)
+            if (!Holds(c.Operator, x, c.Value))
             {
                 return false;
             }
@@ -49,6 +63,14 @@ public sealed record DetectorRuleSpec(bool SkipResult, bool SkipModelUpdate, IRe
 
         return true;
     }
+
+    private static bool Holds(RuleOperator op, double x, double value) => op switch
+    {
+        RuleOperator.Gt => x > value,
+        RuleOperator.Gte => x >= value,
+        RuleOperator.Lt => x < value,
+        _ => x <= value,
+    };
 }
 
 /// <summary>One entry of a rule's <c>scope</c>: a split field and the filter its value is checked against.</summary>

@@ -1,8 +1,13 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
 using Vigil.Engine.Analysis.Modeling;
 
 namespace Vigil.Engine.Pipeline;
 
-/// <summary>Detector custom rules: scopes resolved per series, <c>skip_result</c> and <c>skip_model_update</c>.</summary>
+/// <summary>Detector custom rules: scopes resolved per series, <c>skip_result</c>, <c>skip_model_update</c> and
+/// <c>force_time_shift</c>.</summary>
 /// <remarks>
 /// Implementation note (mirrors ml-cpp's <c>CDetectionRule</c> use in the models): <c>skip_result</c> rules are
 /// checked against each series-bucket's result (per person × attribute value for population detectors, so a skipped
@@ -11,6 +16,13 @@ namespace Vigil.Engine.Pipeline;
 /// population detector, the attribute's population model) from learning it. Whether a series is in a rule's scope
 /// depends only on its split values and the filters, so it is worked out once per series (again after a filter
 /// changes) on the scoring thread, and the parallel phase of <see cref="ScoreSeriesBatch"/> only reads it.
+/// <para>Implementation note (mirrors ml-cpp's <c>CDetectionRule::addTimeShift</c> callback): a <c>force_time_shift</c>
+/// rule is checked once per bucket, before the bucket is scored, against the bucket start and its <c>time</c> conditions
+/// only; the first bucket it matches shifts the time of every model of the detector (<see cref="SeriesModelStore.ShiftTime"/>)
+/// and the rule is marked applied, so it never shifts again. Unlike ml-cpp, whose applied flag lives in the rule object
+/// (lost on a restart or a rule update, after which a rule that still matches shifts again), the applied rules are
+/// remembered by their content (action amount, conditions, custom rule or event, and the ordinal among identical rules)
+/// in the saved model state: a restart, a job update re-sending the rule or a calendar reload does not apply it twice.</para>
 /// </remarks>
 internal sealed partial class DetectorState
 {
@@ -26,6 +38,9 @@ internal sealed partial class DetectorState
     private bool _hasSkipResult;
     private bool _hasSkipUpdate;
     private bool _hasScope;
+    private bool _hasTimeShift;
+    private string?[] _shiftKeys = [];
+    private HashSet<string> _appliedShifts = new(StringComparer.Ordinal);
     private Func<int, SeriesResult, bool>? _learnGate;
     private bool[][] _inScope = [];
     private int _scopeKnown;
@@ -124,8 +139,116 @@ internal sealed partial class DetectorState
             _hasScope |= list[r].HasScope;
         }
 
+        _shiftKeys = ShiftKeys(list, user.Length);
+        _hasTimeShift = false;
+        foreach (var key in _shiftKeys)
+        {
+            _hasTimeShift |= key is not null;
+        }
+
         _scopeKnown = 0;
         _learnGate = _hasSkipUpdate ? ShouldLearn : null;
+    }
+
+    /// <summary>The identity under which each <c>force_time_shift</c> rule is remembered as applied (null for other rules).</summary>
+    /// <param name="rules">The custom rules followed by the event rules.</param>
+    /// <param name="userCount">How many of <paramref name="rules"/> are custom rules.</param>
+    private static string?[] ShiftKeys(DetectorRuleSpec[] rules, int userCount)
+    {
+        var keys = new string?[rules.Length];
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var r = 0; r < rules.Length; r++)
+        {
+            if (rules[r].ForceTimeShiftSeconds is not { } amount)
+            {
+                continue;
+            }
+
+            var key = new StringBuilder();
+            key.Append(r < userCount ? "rule|" : "event|").Append(amount.ToString(CultureInfo.InvariantCulture));
+            foreach (var c in rules[r].Conditions)
+            {
+                key.Append('|').Append((int)c.AppliesTo).Append(',').Append((int)c.Operator).Append(',')
+                    .Append(c.Value.ToString("R", CultureInfo.InvariantCulture));
+            }
+
+            var content = key.ToString();
+            seen.TryGetValue(content, out var ordinal);
+            seen[content] = ordinal + 1;
+            keys[r] = content + "#" + ordinal.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return keys;
+    }
+
+    /// <summary>
+    /// Applies the <c>force_time_shift</c> rules not applied yet whose <c>time</c> conditions hold for the bucket
+    /// starting at <paramref name="bucketStartMs"/>: every model store of the detector shifts its time (before the
+    /// bucket is scored, on the scoring thread, never from the parallel chunks).
+    /// </summary>
+    private void ApplyTimeShifts(long bucketStartMs)
+    {
+        if (!_hasTimeShift)
+        {
+            return;
+        }
+
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            var key = _shiftKeys[r];
+            if (key is null || _appliedShifts.Contains(key) || !_rules[r].MatchesTime(bucketStartMs))
+            {
+                continue;
+            }
+
+            var shiftMs = _rules[r].ForceTimeShiftSeconds!.Value * 1000;
+            foreach (var store in _stores)
+            {
+                store.ShiftTime(shiftMs);
+            }
+
+            _appliedShifts.Add(key);
+        }
+    }
+
+    /// <summary>The <c>force_time_shift</c> rules applied so far (by identity), for tests.</summary>
+    internal IReadOnlyCollection<string> AppliedTimeShifts => _appliedShifts;
+
+    /// <summary>Forgets the applied <c>force_time_shift</c> rules (a state written before they existed).</summary>
+    public void ClearAppliedShifts() => _appliedShifts = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Writes the applied <c>force_time_shift</c> rules (count, then length-prefixed UTF-8 identities, sorted).</summary>
+    public void SaveAppliedShifts(IBufferWriter<byte> writer)
+    {
+        var keys = new List<string>(_appliedShifts);
+        keys.Sort(StringComparer.Ordinal);
+        var header = writer.GetSpan(4);
+        BinaryPrimitives.WriteInt32LittleEndian(header, keys.Count);
+        writer.Advance(4);
+        foreach (var key in keys)
+        {
+            var bytes = Encoding.UTF8.GetBytes(key);
+            var length = writer.GetSpan(4);
+            BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
+            writer.Advance(4);
+            ColumnIo.Write<byte>(writer, bytes);
+        }
+    }
+
+    /// <summary>Restores what <see cref="SaveAppliedShifts"/> wrote.</summary>
+    public void LoadAppliedShifts(ref ReadOnlySpan<byte> source)
+    {
+        var count = BinaryPrimitives.ReadInt32LittleEndian(source);
+        source = source[4..];
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(source);
+            applied.Add(Encoding.UTF8.GetString(source.Slice(4, length)));
+            source = source[(4 + length)..];
+        }
+
+        _appliedShifts = applied;
     }
 
     /// <summary>Checks the rules against the detector and resolves each scope entry's field.</summary>

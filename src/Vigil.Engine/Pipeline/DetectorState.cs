@@ -383,6 +383,7 @@ internal sealed partial class DetectorState
         _scoringBucket = bucketIndex;
         Aggregator.Reset();
         _ruleTimeMs = bucketStartMs;
+        ApplyTimeShifts(bucketStartMs);
         RefreshScopes(interners);
         if (hasGen)
         {

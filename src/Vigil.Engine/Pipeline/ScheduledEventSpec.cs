@@ -6,11 +6,14 @@ namespace Vigil.Engine.Pipeline;
 /// <param name="EndMs">End (exclusive), epoch ms.</param>
 /// <param name="SkipResult">Covered buckets produce no records (ES default true).</param>
 /// <param name="SkipModelUpdate">Models do not learn from covered buckets (ES default true).</param>
+/// <param name="ForceTimeShift">Seconds the models' time is shifted by at the first covered bucket, or null.</param>
 /// <remarks>
 /// Implementation note (mirrors ES <c>ScheduledEvent.toDetectionRule</c> and ml-cpp <c>CAnomalyJob</c>): the event covers
-/// the buckets whose start is in [start rounded down to the bucket span, end rounded up to it).
+/// the buckets whose start is in [start rounded down to the bucket span, end rounded up to it); an event with
+/// <c>force_time_shift</c> becomes a rule with that action and <c>params.force_time_shift.time_shift_amount</c>.
 /// </remarks>
-public sealed record ScheduledEventSpec(string Description, long StartMs, long EndMs, bool SkipResult = true, bool SkipModelUpdate = true)
+public sealed record ScheduledEventSpec(string Description, long StartMs, long EndMs, bool SkipResult = true, bool SkipModelUpdate = true,
+    int? ForceTimeShift = null)
 {
     /// <summary>The covered bucket starts, epoch seconds: [start, end).</summary>
     public (long StartSeconds, long EndSeconds) BucketWindow(long bucketSpanSeconds)
@@ -26,7 +29,8 @@ public sealed record ScheduledEventSpec(string Description, long StartMs, long E
     {
         var (start, end) = BucketWindow(bucketSpanSeconds);
         return new DetectorRuleSpec(SkipResult, SkipModelUpdate, [],
-            [new RuleConditionSpec(RuleTarget.Time, RuleOperator.Gte, start), new RuleConditionSpec(RuleTarget.Time, RuleOperator.Lt, end)]);
+            [new RuleConditionSpec(RuleTarget.Time, RuleOperator.Gte, start), new RuleConditionSpec(RuleTarget.Time, RuleOperator.Lt, end)],
+            ForceTimeShift);
     }
 
     private static long FloorDiv(long a, long b)

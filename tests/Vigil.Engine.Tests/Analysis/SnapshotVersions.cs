@@ -7,12 +7,26 @@ internal static class SnapshotVersions
 {
     private const int HeaderBytes = 24;
 
+    /// <summary>Version 6 → 5: drops the time shift (the last 8 bytes, after the pools).</summary>
+    public static byte[] ToVersion5(byte[] v6)
+    {
+        Assert.Equal(6, BinaryPrimitives.ReadInt32LittleEndian(v6.AsSpan(4)));
+        var v5 = v6.AsSpan(0, v6.Length - sizeof(long)).ToArray();
+        BinaryPrimitives.WriteInt32LittleEndian(v5.AsSpan(4), 5);
+        return v5;
+    }
+
     /// <summary>
-    /// Version 5 → 4: drops the value-history columns (the last four: slot end, slot sum, slot count, handle; 24 bytes
+    /// Version 5 (or 6, converted to 5 first) → 4: drops the value-history columns (the last four: slot end, slot sum, slot count, handle; 24 bytes
     /// per series) and the two pools after the weekly profiles (value histories, other-period profiles).
     /// </summary>
     public static byte[] ToVersion4(byte[] v5, int series, int bytesPerSeriesColumns)
     {
+        if (BinaryPrimitives.ReadInt32LittleEndian(v5.AsSpan(4)) == 6)
+        {
+            v5 = ToVersion5(v5);
+        }
+
         Assert.Equal(5, BinaryPrimitives.ReadInt32LittleEndian(v5.AsSpan(4)));
         const int HistoryColumnBytes = sizeof(long) + sizeof(double) + sizeof(int) + sizeof(int);
         var historyColumnAt = HeaderBytes + (series * (bytesPerSeriesColumns - HistoryColumnBytes));

@@ -33,7 +33,7 @@ namespace Vigil.Engine.Analysis.Modeling;
 public sealed partial class SeriesModelStore
 {
     private const int SnapshotMagic = 0x4C475356; // "VSGL"
-    private const int SnapshotVersion = 5; // 2: routine-outlier, outlier-rate columns; 3: last level shift; 4: 16-bit profiles, 168 weekly bins; 5: value history, other periods
+    private const int SnapshotVersion = 6; // 2: routine-outlier, outlier-rate columns; 3: last level shift; 4: 16-bit profiles, 168 weekly bins; 5: value history, other periods; 6: time shift
     private const long DayMs = 86_400_000L;
     private const int TestBins = 24;
     private const int TestStride = TestBins * 4 + 4;
@@ -75,6 +75,7 @@ public sealed partial class SeriesModelStore
 
     private int _count;
     private int _capacity;
+    private long _timeShiftMs;
 
     // Hot columns.
     private double[] _n = [];
@@ -236,6 +237,27 @@ public sealed partial class SeriesModelStore
     /// <summary>Whether the series has an accepted weekly seasonal component.</summary>
     public bool IsWeekly(int series) => (_flags[series] & FlagWeekly) != 0;
 
+    /// <summary>How far the models' time is ahead of the bucket times, in milliseconds (the sum of every
+    /// <see cref="ShiftTime"/>; 0 unless a <c>force_time_shift</c> rule applied).</summary>
+    public long TimeShiftMs => _timeShiftMs;
+
+    /// <summary>
+    /// Moves the time every series of the store sees by <paramref name="shiftMs"/> from the next
+    /// <see cref="ScoreThenUpdate"/> on (the <c>force_time_shift</c> rule action). Not thread-safe: call it between buckets,
+    /// never while buckets are being scored.
+    /// </summary>
+    /// <remarks>
+    /// Implementation note (mirrors ml-cpp's <c>shiftTime</c> of the time-series decomposition, which adds the shift to
+    /// its time offset and reads its seasonal components at <c>time + offset</c>): the store keeps one cumulative offset
+    /// and adds it to the bucket start at the entry of <see cref="ScoreThenUpdate"/>, so the seasonal profiles,
+    /// hour-of-day scale and routine-outlier bins, day indexes, period phases and the value history all see shifted time.
+    /// After a daylight-saving change of +1 hour (shift +3,600 s) the bucket at 07:00 UTC is modelled as 08:00, where
+    /// the profile learned the local morning. A series created after a shift starts in the shifted time too (ml-cpp
+    /// gives a new series' decomposition no offset). A negative shift replays up to |shift| of model time: the history
+    /// sums those buckets into the slot being filled and a day or period cycle is only started once.
+    /// </remarks>
+    public void ShiftTime(long shiftMs) => _timeShiftMs += shiftMs;
+
     /// <summary>
     /// Scores the bucket value of a series against its current model, then updates the model.
     /// </summary>
@@ -252,6 +274,7 @@ public sealed partial class SeriesModelStore
         Func<int, SeriesResult, bool>? learn = null)
     {
         var s = series;
+        var t = bucketStartMs + _timeShiftMs; // the models' time (force_time_shift, see ShiftTime)
         if ((uint)s >= (uint)_count)
         {
             throw new ArgumentOutOfRangeException(nameof(series));
@@ -268,7 +291,7 @@ public sealed partial class SeriesModelStore
             var first = new SeriesResult(false, 1, 1, 1, value, value, value, value, 0, AnomalyType.None);
             if (learn is null || learn(s, first))
             {
-                Initialize(s, bucketStartMs, value);
+                Initialize(s, t, value);
             }
 
             return first;
@@ -279,7 +302,7 @@ public sealed partial class SeriesModelStore
         var seasonalScale = 1.0;
         if (_profileHandle[s] >= 0)
         {
-            seasonal = SeasonalPrediction(s, bucketStartMs, out var binScale);
+            seasonal = SeasonalPrediction(s, t, out var binScale);
             var abs = _absDev[s];
             seasonalScale = abs > 0 ? Math.Clamp(binScale / abs, 0.5, 2.0) : 1.0;
         }
@@ -356,7 +379,7 @@ public sealed partial class SeriesModelStore
             }
         }
 
-        var elapsed = bucketStartMs - _firstMs[s];
+        var elapsed = t - _firstMs[s];
         var gated = n < _options.MinimumBuckets || elapsed < _minElapsed;
 
         // ---- Single bucket probability (log space).
@@ -369,7 +392,7 @@ public sealed partial class SeriesModelStore
         var logModelTail = logTwoSided;
         if (_options.RoutineOutliers)
         {
-            logTwoSided = RoutineOutlierTail(s, bucketStartMs, logTwoSided, zSingle, gated);
+            logTwoSided = RoutineOutlierTail(s, t, logTwoSided, zSingle, gated);
         }
 
         var logSingle = ApplyTail(logTwoSided, zSingle, tail);
@@ -500,7 +523,7 @@ public sealed partial class SeriesModelStore
             _prevR[s] = clippedE;
         }
 
-        Update(s, bucketStartMs, value, e, z, zc, logModelTail, gated, n, mbNum, mbDen, mbSq);
+        Update(s, t, value, e, z, zc, logModelTail, gated, n, mbNum, mbDen, mbSq);
         return result;
     }
 
@@ -573,6 +596,9 @@ public sealed partial class SeriesModelStore
         _weeklyProfiles.Save(writer);
         _histories.Save(writer);
         _periodicProfiles.Save(writer);
+        var tail = writer.GetSpan(8);
+        BinaryPrimitives.WriteInt64LittleEndian(tail, _timeShiftMs);
+        writer.Advance(8);
     }
 
     /// <summary>Restores a store written by <see cref="Save"/> with the same options.</summary>
@@ -670,6 +696,11 @@ public sealed partial class SeriesModelStore
         {
             store._histories = FloatSlabPool.Load(ref src);
             store._periodicProfiles = FloatSlabPool.Load(ref src);
+            if (version >= 6)
+            {
+                // Before version 6 there was no force_time_shift: the models' time was the bucket time.
+                store._timeShiftMs = BinaryPrimitives.ReadInt64LittleEndian(src);
+            }
         }
         else
         {
@@ -813,12 +844,13 @@ public sealed partial class SeriesModelStore
             AccumulateTest(s, t, x, e, day);
         }
 
-        if (day != _lastDay[s])
+        if (day > _lastDay[s])
         {
+            // Days only move forward: after a negative time shift the replayed hours belong to the day already started.
             OnNewDay(s, t, day);
+            _lastDay[s] = day;
         }
 
-        _lastDay[s] = day;
         if (_historyHandle[s] >= 0)
         {
             AddToHistory(s, t, x);
