@@ -12,7 +12,9 @@ public sealed class RenormalizationTests
     private const long Start = 1403481600; // 2014-06-23T00:00:00Z
     private const int EarlyHour = (3 * 24) + 3; // outside the 3-day window at the end
     private const int ModerateHour = (6 * 24) + 3; // inside it
-    private const int HugeHour = (8 * 24) + 3;
+    // At another hour of the day than the moderate ones: three outliers at 03:00 make the routine (time-of-day)
+    // outlier model discount the third (p 1.6e-11 for +500), which is not what this test is about.
+    private const int HugeHour = (8 * 24) + 15;
 
     private const string Job = """
         {"analysis_config":{"bucket_span":"1h","detectors":[{"function":"mean","field_name":"value","by_field_name":"host"}],

@@ -47,7 +47,7 @@ public interface IJobGrain : IGrainWithStringKey
 
     /// <summary>
     /// A calendar of the job, or its events, changed: an open job's engine loads its scheduled events again and applies
-    /// them from the next bucket it scores. An error when the engine cannot apply them (<c>force_time_shift</c>).
+    /// them from the next bucket it scores. An error when the engine refuses them.
     /// </summary>
     Task<GrainError?> UpdateCalendarsAsync();
 
