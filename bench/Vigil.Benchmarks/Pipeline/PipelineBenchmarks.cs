@@ -216,3 +216,41 @@ public class PipelineSingleSeriesBenchmark
         }
     }
 }
+
+/// <summary>
+/// Interim results (<c>_flush?calc_interim=true</c>) of the open bucket with 100,000 warmed-up series: today the
+/// pipeline saves its whole scoring state, scores the bucket and restores the state, so this is expected to cost
+/// several times <see cref="PipelineCloseBucketBenchmark"/> until a score-only path exists.
+/// </summary>
+[MemoryDiagnoser]
+public class PipelineInterimBenchmark
+{
+    private AirlineRecords _records = null!;
+    private AnomalyDetectorPipeline _pipeline = null!;
+    private readonly CountingSink _sink = new();
+    private long _bucket;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _records = new AirlineRecords(100_000);
+        _pipeline = new AnomalyDetectorPipeline(AirlineRecords.Spec());
+        var random = new Random(5);
+        for (_bucket = 0; _bucket < 17; _bucket++)
+        {
+            var start = AirlineRecords.Start + (_bucket * AirlineRecords.SpanMs);
+            for (var a = 0; a < _records.Airlines; a++)
+            {
+                _pipeline.OnRecord(start + a, _records.Record(a, random.NextDouble() * 4));
+            }
+
+            if (_bucket < 16)
+            {
+                _pipeline.CloseBucket(start, _sink);
+            }
+        }
+    }
+
+    [Benchmark]
+    public void EmitInterim() => _pipeline.EmitInterim(AirlineRecords.Start + (16 * AirlineRecords.SpanMs), _sink);
+}
