@@ -661,7 +661,8 @@ internal sealed class JobGrain(
         var processor = _processor!;
         var rows = ResultRows.From(JobId, processor.DrainResults(), out var hasFinal);
         await results.WriteAsync(JobId, rows, replaceInterim: hasFinal || rows.Count > 0).ConfigureAwait(true);
-        if (hasFinal || (settle && _pendingBigChange))
+        // A flush or close also waits for a pass an earlier upload started (it may have no new final results itself).
+        if (hasFinal || (settle && (_pendingBigChange || _renormalization is not null)))
         {
             await RenormalizeAsync(processor, settle).ConfigureAwait(true);
         }
