@@ -86,6 +86,20 @@ public sealed record SeriesModelOptions
     /// <summary>Whether the multi-bucket feature averages normal scores of the single-bucket probabilities rather than raw z.</summary>
     public bool NormalScoreMultiBucket { get; init; }
 
+    /// <summary>
+    /// Clip of the residual z entering the multi-bucket feature. Experiment knob (session 4): clipping at 4 makes i.i.d.
+    /// heavy-tailed noise less overconfident but costs NAB (standard 66.48 → 57.04), because there the multi-bucket
+    /// feature carries big one-bucket deviations whose single-bucket probability the routine-outlier model discounts.
+    /// </summary>
+    public double MultiBucketClip { get; init; } = 10.0;
+
+    /// <summary>
+    /// Whether the multi-bucket spread uses the clipped second moment of the Student-t residual model, E[min(T², c²)],
+    /// rather than 1 (the variance z has when the residuals are Gaussian). Experiment knob, off: it halves the
+    /// multi-bucket overconfidence on t3 / exponential / log-normal noise, but NAB standard drops to 61.07.
+    /// </summary>
+    public bool MultiBucketShapeVariance { get; init; }
+
     /// <summary>Whether the multi-bucket feature's spread is also learned from its own observed values (as ml-cpp gives it its own prior).</summary>
     public bool LearnMultiBucketSpread { get; init; }
 

@@ -49,7 +49,6 @@ public sealed partial class SeriesModelStore
     private const double ZClip = 10.0;
     private const double OutlierRateStep = 1e-3; // EW step of the outlier-rate estimate (half-life ≈ 693 buckets)
     private const double ExpectedOutlierRate = 1e-3; // rate of tail p < 1e-3 events a calibrated model expects
-    private const double MultiBucketClip = 10.0;
     private const int FlagDaily = 1;
     private const int FlagWeekly = 2;
     private const int TailLevels = 5;
@@ -72,6 +71,7 @@ public sealed partial class SeriesModelStore
     private readonly Periodic _dailyShape;
     private readonly Periodic _weeklyShape;
     private readonly double _minElapsed;
+    private readonly double[] _clippedSd;
 
     private int _count;
     private int _capacity;
@@ -152,6 +152,7 @@ public sealed partial class SeriesModelStore
         _dailyShape = new Periodic(DayMs, options.BucketSpanMs, MaxDailyBins);
         _weeklyShape = new Periodic(WeekMs, options.BucketSpanMs, MaxWeeklyBins);
         _minElapsed = options.MinimumElapsedMs;
+        _clippedSd = options.MultiBucketShapeVariance ? BuildClippedSd(options.MultiBucketClip) : [];
         _tests = new FloatSlabPool(TestStride);
         _dailyProfiles = new FloatSlabPool(QuantizedProfile.Stride(_dailyShape.Bins, ScaleBins));
         _weeklyProfiles = new FloatSlabPool(QuantizedProfile.Stride(_weeklyShape.Bins, ScaleBins));
@@ -419,14 +420,18 @@ public sealed partial class SeriesModelStore
         // The multi-bucket feature averages normal scores of the calibrated single-bucket tail
         // probabilities, so heavy-tailed residuals do not make the average overconfident.
         var zc = _options.NormalScoreMultiBucket
-            ? Math.Sign(z) * Math.Min(-SpecialFunctions.NormalQuantileFromLog(Math.Min(logTwoSided, -1e-12) - 0.6931471805599453), MultiBucketClip)
-            : Math.Clamp(z, -MultiBucketClip, MultiBucketClip);
+            ? Math.Sign(z) * Math.Min(-SpecialFunctions.NormalQuantileFromLog(Math.Min(logTwoSided, -1e-12) - 0.6931471805599453), _options.MultiBucketClip)
+            : Math.Clamp(z, -_options.MultiBucketClip, _options.MultiBucketClip);
         var mbNum = MultiBucketDecay * _mbNum[s] + zc;
         var mbDen = MultiBucketDecay * _mbDen[s] + 1.0;
         var mbSq = MultiBucketDecay * MultiBucketDecay * _mbSq[s] + 1.0;
         var phi = _arDen[s] > 0 ? Math.Clamp(_arNum[s] / _arDen[s], 0.0, 0.9) : 0.0;
         var mean = mbNum / mbDen;
         var mbSd = Math.Sqrt(mbSq * (1 + phi) / (1 - phi)) / mbDen;
+        if (_options.MultiBucketShapeVariance)
+        {
+            mbSd *= _clippedSd[(int)nuUsed];
+        }
         if (_options.LearnMultiBucketSpread && n >= 9)
         {
             // The feature's own observed spread (ml-cpp models the multi-bucket feature with its own prior).
@@ -1212,6 +1217,31 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _anomalySum, capacity * AnomalyWidth);
         Array.Resize(ref _anomalyModel, capacity * AnomalyModelWidth);
         _capacity = capacity;
+    }
+
+    /// <summary>sqrt(E[min(T², c²)]) for a unit-scale Student-t per ν (numerical integration).</summary>
+    private static double[] BuildClippedSd(double clip)
+    {
+        var table = new double[31];
+        for (var nu = 1; nu <= 30; nu++)
+        {
+            const int Steps = 4000;
+            var h = clip / Steps;
+            var inside = 0.0;
+            var mass = 0.0;
+            for (var i = 0; i < Steps; i++)
+            {
+                var x = (i + 0.5) * h;
+                var d = Math.Exp(LogDensity(x, nu)) * h;
+                inside += x * x * d;
+                mass += d;
+            }
+
+            table[nu] = Math.Sqrt(2 * inside + (1 - 2 * mass) * clip * clip);
+        }
+
+        table[0] = table[1];
+        return table;
     }
 
     /// <summary>E|T| for a unit-scale Student-t with ν degrees of freedom, ν = 0..30 (entries below 2 unused).</summary>
