@@ -98,6 +98,7 @@ internal static class EvalNabCommand
                 "range" => options with { RangeNovelty = number != 0 },
                 "tail" => options with { TailCalibration = number != 0 },
                 "mb-normal" => options with { NormalScoreMultiBucket = number != 0 },
+                "trend" => options with { Trend = number != 0 },
                 "routine" => options with { RoutineOutliers = number != 0 },
                 "recurring" => options with { RecurringOutlierLearning = number != 0 },
                 "mb-clip" => options with { MultiBucketClip = number },

@@ -143,7 +143,7 @@ public sealed class TimeShiftTests
         var buffer = new ArrayBufferWriter<byte>();
         store.Save(buffer);
         var snapshot = buffer.WrittenSpan.ToArray();
-        Assert.Equal(6, BinaryPrimitives.ReadInt32LittleEndian(snapshot.AsSpan(4)));
+        Assert.Equal(7, BinaryPrimitives.ReadInt32LittleEndian(snapshot.AsSpan(4)));
 
         var loaded = SeriesModelStore.Load(snapshot, options);
         Assert.Equal(ShiftSeconds * 1000, loaded.TimeShiftMs);
@@ -151,7 +151,7 @@ public sealed class TimeShiftTests
         var b2 = loaded.ScoreThenUpdate(s, BucketTime(200), 150, 1, Tail.TwoSided);
         Assert.Equal(a, b2);
 
-        var v5 = SeriesModelStore.Load(SnapshotVersions.ToVersion5(snapshot), options);
+        var v5 = SeriesModelStore.Load(SnapshotVersions.ToVersion5(snapshot, store.Count, store.BytesPerSeriesColumns), options);
         Assert.Equal(0, v5.TimeShiftMs);
         Assert.Equal(store.Count, v5.Count);
     }

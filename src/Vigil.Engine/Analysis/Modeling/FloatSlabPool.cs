@@ -171,6 +171,28 @@ internal static class ColumnIo
         }
     }
 
+    /// <summary>Writes a float column as doubles (columns kept as floats in memory whose snapshot layout has doubles).</summary>
+    public static void WriteAsDoubles(IBufferWriter<byte> writer, ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+        {
+            var dest = writer.GetSpan(sizeof(double));
+            BinaryPrimitives.WriteDoubleLittleEndian(dest, v);
+            writer.Advance(sizeof(double));
+        }
+    }
+
+    /// <summary>Reads a column written by <see cref="WriteAsDoubles"/> (or a double column) into floats.</summary>
+    public static void ReadDoubles(ref ReadOnlySpan<byte> source, Span<float> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(source[(i * sizeof(double))..]);
+        }
+
+        source = source[(values.Length * sizeof(double))..];
+    }
+
     /// <summary>Reads a column written by <see cref="Write{T}"/> into <paramref name="values"/>.</summary>
     public static void Read<T>(ref ReadOnlySpan<byte> source, Span<T> values)
         where T : unmanaged

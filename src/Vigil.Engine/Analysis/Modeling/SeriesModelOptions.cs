@@ -55,6 +55,12 @@ public sealed record SeriesModelOptions
     /// </summary>
     public bool RevertTransientShifts { get; init; } = true;
 
+    /// <summary>
+    /// Whether a series whose level keeps shifting the same way at a steady, slow rate gets a linear trend
+    /// (see <c>SeriesModelStore.Trend.cs</c>).
+    /// </summary>
+    public bool Trend { get; init; } = true;
+
     /// <summary>Whether daily seasonality is tested for (only when the bucket span is 2 hours or less).</summary>
     public bool DetectDailySeasonality { get; init; } = true;
 

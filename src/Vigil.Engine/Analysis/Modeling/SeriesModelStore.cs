@@ -23,6 +23,8 @@ namespace Vigil.Engine.Analysis.Modeling;
 /// as ml-cpp) combined with the single-bucket probability through a correlated χ² joint;</item>
 /// <item>CUSUM detectors for level and scale changes which, once they fire, rebase the model
 /// and temporarily relax outlier down-weighting (ml-cpp resets its residual model on a change).</item>
+/// <item>a linear trend, for series whose level shifts keep coming the same way at a steady, slow rate
+/// (<c>SeriesModelStore.Trend.cs</c>).</item>
 /// </list>
 /// <para>Snapshots are raw little-endian columns; restoring one with the same options reproduces
 /// scores exactly. Columns of optional model parts exist only when their option is on.</para>
@@ -33,7 +35,7 @@ namespace Vigil.Engine.Analysis.Modeling;
 public sealed partial class SeriesModelStore
 {
     private const int SnapshotMagic = 0x4C475356; // "VSGL"
-    private const int SnapshotVersion = 6; // 2: routine-outlier, outlier-rate columns; 3: last level shift; 4: 16-bit profiles, 168 weekly bins; 5: value history, other periods; 6: time shift
+    private const int SnapshotVersion = 7; // 2: routine-outlier, outlier-rate columns; 3: last level shift; 4: 16-bit profiles, 168 weekly bins; 5: value history, other periods; 6: time shift; 7: trend slope
     private const long DayMs = 86_400_000L;
     private const int TestBins = 24;
     private const int TestStride = TestBins * 4 + 4;
@@ -89,9 +91,9 @@ public sealed partial class SeriesModelStore
     private double[] _arNum = [];
     private double[] _arDen = [];
     private double[] _prevZ = [];
-    private double[] _cusumPos = [];
-    private double[] _cusumNeg = [];
-    private double[] _cusumVar = [];
+    private float[] _cusumPos = []; // CUSUM statistics are small sums of clipped z: floats in memory, doubles in snapshots
+    private float[] _cusumNeg = [];
+    private float[] _cusumVar = [];
     private double[] _posSum = [];
     private double[] _negSum = [];
     private double[] _varSum = [];
@@ -108,6 +110,7 @@ public sealed partial class SeriesModelStore
     private int[] _varCount = [];
     private int[] _relax = [];
     private int[] _sinceChange = [];
+    private float[] _slope = [];
     private int[] _testHandle = [];
     private int[] _profileHandle = [];
     private int[] _historyHandle = [];
@@ -179,16 +182,18 @@ public sealed partial class SeriesModelStore
         + _histories.Bytes + _periodicProfiles.Bytes;
 
     /// <summary>Bytes of the columns every series has (without optional blocks or option-dependent columns).</summary>
-    public const int BaseBytesPerSeries = 21 * sizeof(double) + 2 * sizeof(long) + 12 * sizeof(int);
+    public const int BaseBytesPerSeries = 18 * sizeof(double) + 3 * sizeof(float) + 2 * sizeof(long) + 12 * sizeof(int);
 
     /// <summary>Bytes of the columns per series for this store's options (option-dependent columns are only allocated when their option is on).</summary>
     public int BytesPerSeriesColumns =>
         BaseBytesPerSeries
         + (LogWidth * 4 + TailWidth + MbVarWidth + InnovWidth * 4 + AnomalyWidth + AnomalyModelWidth + RangeWidth * 2 + OutlierRateWidth) * sizeof(double)
-        + RoutineWidth * RoutineStride * sizeof(float)
+        + (RoutineWidth * RoutineStride + TrendWidth) * sizeof(float)
         + AnomalyWidth * sizeof(int);
 
     private int LogWidth => _options.LogErrorModel ? 1 : 0;
+
+    private int TrendWidth => _options.Trend ? 1 : 0;
 
     private int TailWidth => _options.TailCalibration ? TailLevels : 0;
 
@@ -308,7 +313,9 @@ public sealed partial class SeriesModelStore
             seasonalScale = abs > 0 ? Math.Clamp(binScale / abs, 0.5, 2.0) : 1.0;
         }
 
-        var level = _level[s];
+        // A series with a trend expects its level to move by the slope since its last update (see LearnTrendFromShift).
+        var trend = TrendWidth != 0 && (_flags[s] & FlagTrendActive) != 0 ? _slope[s] : 0.0;
+        var level = _level[s] + trend;
         var predicted = level + seasonal;
         var e = value - predicted;
 
@@ -343,7 +350,7 @@ public sealed partial class SeriesModelStore
                 && SpecialFunctions.LogStudentTwoSidedTail(zOld, nu) >= LogNotSignificant)
             {
                 RevertShift(s);
-                predicted = _level[s] + seasonal;
+                predicted = _level[s] + trend + seasonal;
                 e = eOld;
                 absE = absOld;
                 zRaw = zOld;
@@ -555,9 +562,9 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _arNum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _arDen.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _prevZ.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _cusumPos.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _cusumNeg.AsSpan(0, c));
-        ColumnIo.Write<double>(writer, _cusumVar.AsSpan(0, c));
+        ColumnIo.WriteAsDoubles(writer, _cusumPos.AsSpan(0, c));
+        ColumnIo.WriteAsDoubles(writer, _cusumNeg.AsSpan(0, c));
+        ColumnIo.WriteAsDoubles(writer, _cusumVar.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _posSum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _negSum.AsSpan(0, c));
         ColumnIo.Write<double>(writer, _varSum.AsSpan(0, c));
@@ -596,6 +603,7 @@ public sealed partial class SeriesModelStore
         ColumnIo.Write<double>(writer, _histSum.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _histN.AsSpan(0, c));
         ColumnIo.Write<int>(writer, _historyHandle.AsSpan(0, c));
+        ColumnIo.Write<float>(writer, _slope.AsSpan(0, c * TrendWidth));
         _tests.Save(writer);
         _dailyProfiles.Save(writer);
         _weeklyProfiles.Save(writer);
@@ -644,9 +652,9 @@ public sealed partial class SeriesModelStore
         ColumnIo.Read(ref src, store._arNum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._arDen.AsSpan(0, c));
         ColumnIo.Read(ref src, store._prevZ.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._cusumPos.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._cusumNeg.AsSpan(0, c));
-        ColumnIo.Read(ref src, store._cusumVar.AsSpan(0, c));
+        ColumnIo.ReadDoubles(ref src, store._cusumPos.AsSpan(0, c));
+        ColumnIo.ReadDoubles(ref src, store._cusumNeg.AsSpan(0, c));
+        ColumnIo.ReadDoubles(ref src, store._cusumVar.AsSpan(0, c));
         ColumnIo.Read(ref src, store._posSum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._negSum.AsSpan(0, c));
         ColumnIo.Read(ref src, store._varSum.AsSpan(0, c));
@@ -692,6 +700,12 @@ public sealed partial class SeriesModelStore
             ColumnIo.Read(ref src, store._histSum.AsSpan(0, c));
             ColumnIo.Read(ref src, store._histN.AsSpan(0, c));
             ColumnIo.Read(ref src, store._historyHandle.AsSpan(0, c));
+        }
+
+        if (version >= 7)
+        {
+            // Before version 7 there was no trend: series start without a slope.
+            ColumnIo.Read(ref src, store._slope.AsSpan(0, c * store.TrendWidth));
         }
 
         store._tests = FloatSlabPool.Load(ref src);
@@ -795,6 +809,11 @@ public sealed partial class SeriesModelStore
         var since = ++_sinceChange[s];
         var warm = 1.0 / nNext;
         var levelRate = Math.Max(warm, _levelRate);
+        if (TrendWidth != 0 && (_flags[s] & FlagTrendActive) != 0)
+        {
+            _level[s] += _slope[s];
+        }
+
         if (relaxing)
         {
             levelRate = Math.Max(levelRate, 1.0 / (since + 1));
@@ -910,9 +929,9 @@ public sealed partial class SeriesModelStore
             _varCount[s]++;
         }
 
-        _cusumPos[s] = cp;
-        _cusumNeg[s] = cn;
-        _cusumVar[s] = cv;
+        _cusumPos[s] = (float)cp;
+        _cusumNeg[s] = (float)cn;
+        _cusumVar[s] = (float)cv;
         var h = _options.ChangeThreshold;
         var persist = _options.ChangeMinimumBuckets;
         var upShift = cp > h && _posCount[s] >= persist;
@@ -920,6 +939,11 @@ public sealed partial class SeriesModelStore
         if (upShift || downShift)
         {
             var shift = upShift ? _posSum[s] / Math.Max(1, _posCount[s]) : _negSum[s] / Math.Max(1, _negCount[s]);
+            if (TrendWidth != 0)
+            {
+                LearnTrendFromShift(s, shift);
+            }
+
             ApplyLevelShift(s, shift);
         }
         else if (cv > h && _varCount[s] > 0)
@@ -1063,6 +1087,7 @@ public sealed partial class SeriesModelStore
     /// <summary>Undoes the last level shift (see <see cref="SeriesModelOptions.RevertTransientShifts"/>).</summary>
     private void RevertShift(int s)
     {
+        ForgetTrendRun(s);
         var shift = _shift[s];
         _level[s] -= shift;
         _baseline[s] -= shift;
@@ -1193,6 +1218,7 @@ public sealed partial class SeriesModelStore
         Array.Resize(ref _negCount, capacity);
         Array.Resize(ref _varCount, capacity);
         Array.Resize(ref _relax, capacity);
+        Array.Resize(ref _slope, capacity * TrendWidth);
         Array.Resize(ref _sinceChange, capacity);
         Array.Resize(ref _testHandle, capacity);
         Array.Resize(ref _profileHandle, capacity);
