@@ -15,7 +15,7 @@ public sealed class InterimTests
 {
     private const int Buckets = 80;
     private const int NewSeriesBucket = 62;
-    private const int ShiftBucket = 68;
+    private const int ShiftBucket = 70;
     private static readonly int[] InterimBuckets = [30, 45, 50, 55, NewSeriesBucket, ShiftBucket, 75];
     private static readonly string[] Fields = ["value", "host", "dc", "user", "status", "location"];
 
@@ -268,6 +268,10 @@ public sealed class InterimTests
                 [
                     new DetectorRuleSpec(false, true, [new RuleScopeSpec("user", "users", false, ["u1"])],
                         [new RuleConditionSpec(RuleTarget.Actual, RuleOperator.Gt, 250)]),
+
+                    // The user first seen in an interim bucket (its scope is looked up, not cached, by the interim pass).
+                    new DetectorRuleSpec(true, false, [new RuleScopeSpec("user", "new users", true, ["u99"])],
+                        [new RuleConditionSpec(RuleTarget.Actual, RuleOperator.Gt, 250)]),
                 ]),
             }, new[] { "user" }, 0L, false),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
@@ -328,6 +332,22 @@ public sealed class InterimTests
                     var location = string.Create(CultureInfo.InvariantCulture, $"{lat:R},{lon:R}");
                     rows.Add(new Row(t, value, host, dc, user, status, location));
                 }
+            }
+
+            if (b % 10 == 5)
+            {
+                // A status in a tenth of the buckets: exclude_frequent by finds it frequent only once the bucket is noted
+                // (5 of 56 buckets before bucket 55, 6 of 56 with it). A burst of it in bucket 55.
+                for (var i = 0; i < (b == 55 ? 15 : 1); i++)
+                {
+                    rows.Add(new Row(BucketStart(b) + 3000 + i, 100, "h1", "d1", "u6", "302", "40.0,-74.0"));
+                }
+            }
+
+            if (b >= NewSeriesBucket)
+            {
+                // A user first seen in an interim bucket, anomalous then.
+                rows.Add(new Row(BucketStart(b) + 500, b == NewSeriesBucket ? 600 : 100, "h0", "d0", "u99", "200", "40.0,-74.0"));
             }
 
             if (b == 55)
