@@ -158,6 +158,54 @@ public sealed class InterimTests
         Assert.Equal(f.Buckets, a.Buckets.ConvertAll(s => s.Replace("\"is_interim\":true", "\"is_interim\":false", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void Interim_pass_allocates_no_more_than_the_close_of_the_same_bucket()
+    {
+        // Beyond the result documents (the same for both), the score-only pass allocates nothing once its scratch exists;
+        // the former path allocated the whole scoring state twice.
+        const int Series = 5000;
+        var spec = new AnalysisSpec("job-interim", Gen.SpanMs, 0, [new DetectorSpec(0, "mean", "value", "host", null, null, false, null, "mean")],
+            [], null, Fields, false);
+        var pipeline = new AnomalyDetectorPipeline(spec) { ScoringThreads = 1 };
+        var record = new TestRecord(Fields.Length);
+        var random = new Random(11);
+        var hosts = new string[Series];
+        for (var h = 0; h < Series; h++)
+        {
+            hosts[h] = "h" + h.ToString(CultureInfo.InvariantCulture);
+        }
+
+        const int Last = 20;
+        for (var b = 0; b <= Last; b++)
+        {
+            for (var h = 0; h < Series; h++)
+            {
+                var value = Gen.Normal(random, 100 + (h % 50), 3) + (b == Last && h % 100 == 0 ? 60 : 0);
+                pipeline.OnRecord(BucketStart(b) + h, record.Clear().Num(0, value).Str(1, hosts[h]).Fields);
+            }
+
+            if (b < Last)
+            {
+                pipeline.CloseBucket(BucketStart(b), new CollectingSink());
+            }
+        }
+
+        var interim = new CollectingSink();
+        pipeline.EmitInterim(BucketStart(Last), new CollectingSink()); // scratch
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        pipeline.EmitInterim(BucketStart(Last), interim);
+        var interimBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        var final = new CollectingSink();
+        before = GC.GetAllocatedBytesForCurrentThread();
+        pipeline.CloseBucket(BucketStart(Last), final);
+        var closeBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(interim.Records.Count >= 40, $"{interim.Records.Count} interim records");
+        Assert.Equal(final.Records.Count, interim.Records.Count);
+        Assert.True(interimBytes <= closeBytes + 4096, $"interim {interimBytes} B, close {closeBytes} B");
+    }
+
     private static void AssertSame(CollectingSink expected, CollectingSink actual)
     {
         var e = Json(expected);
