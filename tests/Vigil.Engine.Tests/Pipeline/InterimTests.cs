@@ -206,6 +206,52 @@ public sealed class InterimTests
         Assert.True(interimBytes <= closeBytes + 4096, $"interim {interimBytes} B, close {closeBytes} B");
     }
 
+    [Fact]
+    public void Interim_pass_scored_in_parallel_chunks_gives_the_single_thread_snapshot_results()
+    {
+        // Enough series for phase 1 to run in parallel chunks (Score writes nothing, so chunks cannot interfere).
+        const int Series = 8200;
+        const long HourMs = 3_600_000;
+        const long Start = 1_699_999_200_000; // hourly buckets: the 8-bucket, 2-hour warm-up is over after 8 buckets
+        var spec = new AnalysisSpec("job-interim", HourMs, 0, [new DetectorSpec(0, "mean", "value", "host", null, null, false, null, "mean")],
+            [], null, Fields, false);
+        var parallel = new AnomalyDetectorPipeline(spec) { ScoringThreads = 4 };
+        var snapshot = new AnomalyDetectorPipeline(spec) { ScoringThreads = 1 };
+        var record = new TestRecord(Fields.Length);
+        var random = new Random(13);
+        var hosts = new string[Series];
+        for (var h = 0; h < Series; h++)
+        {
+            hosts[h] = "h" + h.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var a = new CollectingSink();
+        var c = new CollectingSink();
+        const int Last = 9;
+        for (var b = 0; b <= Last; b++)
+        {
+            for (var h = 0; h < Series; h++)
+            {
+                var value = Gen.Normal(random, 100 + (h % 50), 3) + (b >= 8 && h % 300 == 0 ? 40 : 0);
+                record.Clear().Num(0, value).Str(1, hosts[h]);
+                parallel.OnRecord((Start + (b * HourMs)) + h, record.Fields);
+                snapshot.OnRecord((Start + (b * HourMs)) + h, record.Fields);
+            }
+
+            if (b >= 8)
+            {
+                parallel.EmitInterim((Start + (b * HourMs)), a);
+                snapshot.EmitInterimBySnapshot((Start + (b * HourMs)), c);
+            }
+
+            parallel.CloseBucket((Start + (b * HourMs)), new CollectingSink());
+            snapshot.CloseBucket((Start + (b * HourMs)), new CollectingSink());
+        }
+
+        Assert.NotEmpty(a.Records);
+        AssertSame(c, a);
+    }
+
     private static void AssertSame(CollectingSink expected, CollectingSink actual)
     {
         var e = Json(expected);
