@@ -458,11 +458,45 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     /// <summary>
     /// Writes interim results for the open bucket starting at <paramref name="bucketStartMs"/>
     /// (<c>is_interim: true</c>), scoring it with the models as they are, without changing any model,
-    /// normalizer or accumulator: a later <see cref="CloseBucket"/> gives the same final results as if
-    /// this call had not happened.
+    /// normalizer or accumulator: a later <see cref="CloseBucket"/> gives the same final results (and <see cref="Save"/>
+    /// the same state) as if this call had not happened.
     /// </summary>
-    /// <remarks>Cost: one snapshot and restore of the models (see report: a score-only model API would remove it).</remarks>
+    /// <remarks>
+    /// A score-only pass: the detectors score the bucket with <see cref="SeriesModelStore.Score"/> (the result
+    /// <see cref="SeriesModelStore.ScoreThenUpdate"/> would give, nothing written) and skip every learning step
+    /// (population models, rare counts, exclude_frequent presence into scratch copies, no time shift applied, no rule
+    /// scope cached), and every normalizer runs in interim mode (<see cref="ScoreNormalizer.BeginInterim"/>): the bucket's
+    /// scores are normalized as a close would normalize them now, but learned only into scratch. With 100,000 series
+    /// (bench <c>PipelineInterimBenchmark</c>) a call took 107 ms where a close took 133 ms in the same run (a loaded
+    /// 2-core machine): scoring the values is most of a close, and only the model updates are saved. It allocates only the
+    /// result documents (758 KB for 1,902 records, as the close of the bucket does), where saving and restoring the whole
+    /// scoring state cost 437 ms and 624 MB.
+    /// </remarks>
     public void EmitInterim(long bucketStartMs, IResultSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        var bi = AlignedIndex(bucketStartMs);
+        if (_nextToClose != long.MinValue && bi < _nextToClose)
+        {
+            return;
+        }
+
+        BeginInterim(bi);
+        try
+        {
+            Process(bi, sink, interim: true);
+        }
+        finally
+        {
+            EndInterim();
+        }
+    }
+
+    /// <summary>
+    /// Interim results the way they were computed before the score-only pass: the whole scoring state is saved, the
+    /// bucket closed as usual and the state restored. Kept for tests that check <see cref="EmitInterim"/> against it.
+    /// </summary>
+    internal void EmitInterimBySnapshot(long bucketStartMs, IResultSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
         var bi = AlignedIndex(bucketStartMs);
@@ -476,6 +510,36 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         Process(bi, sink, interim: true);
         var source = snapshot.WrittenSpan;
         LoadScoringState(ref source, StateVersion);
+    }
+
+    private void BeginInterim(long bi)
+    {
+        _bucketNormalizer.BeginInterim(bi);
+        for (var k = 0; k < _influencerFields.Length; k++)
+        {
+            _bucketInfluencerNormalizers[k].BeginInterim(bi);
+            _influencerNormalizers[k].BeginInterim(bi);
+        }
+
+        foreach (var d in _detectors)
+        {
+            d.BeginInterim(bi);
+        }
+    }
+
+    private void EndInterim()
+    {
+        _bucketNormalizer.EndInterim();
+        for (var k = 0; k < _influencerFields.Length; k++)
+        {
+            _bucketInfluencerNormalizers[k].EndInterim();
+            _influencerNormalizers[k].EndInterim();
+        }
+
+        foreach (var d in _detectors)
+        {
+            d.EndInterim();
+        }
     }
 
     /// <summary>

@@ -182,17 +182,20 @@ internal sealed partial class DetectorState
     }
 
     /// <summary>
-    /// Applies the <c>force_time_shift</c> rules not applied yet whose <c>time</c> conditions hold for the bucket
-    /// starting at <paramref name="bucketStartMs"/>: every model store of the detector shifts its time (before the
-    /// bucket is scored, on the scoring thread, never from the parallel chunks).
+    /// The <c>force_time_shift</c> rules not applied yet whose <c>time</c> conditions hold for the bucket starting at
+    /// <paramref name="bucketStartMs"/>: with <paramref name="apply"/>, every model store of the detector shifts its time
+    /// by them (before the bucket is scored, on the scoring thread, never from the parallel chunks) and they are marked
+    /// applied; without (interim results), nothing changes.
     /// </summary>
-    private void ApplyTimeShifts(long bucketStartMs)
+    /// <returns>The sum of their shifts, in milliseconds.</returns>
+    private long TimeShiftDue(long bucketStartMs, bool apply)
     {
         if (!_hasTimeShift)
         {
-            return;
+            return 0;
         }
 
+        long total = 0;
         for (var r = 0; r < _rules.Length; r++)
         {
             var key = _shiftKeys[r];
@@ -202,6 +205,12 @@ internal sealed partial class DetectorState
             }
 
             var shiftMs = _rules[r].ForceTimeShiftSeconds!.Value * 1000;
+            total += shiftMs;
+            if (!apply)
+            {
+                continue;
+            }
+
             foreach (var store in _stores)
             {
                 store.ShiftTime(shiftMs);
@@ -209,6 +218,8 @@ internal sealed partial class DetectorState
 
             _appliedShifts.Add(key);
         }
+
+        return total;
     }
 
     /// <summary>The <c>force_time_shift</c> rules applied so far (by identity), for tests.</summary>
@@ -297,33 +308,41 @@ internal sealed partial class DetectorState
                 Array.Resize(ref _inScope[r], Math.Max(n, Math.Max(16, _inScope[r].Length * 2)));
             }
 
-            var entries = _scopeItems[r];
-            var fields = _scopeField[r];
-            var scope = _rules[r].Scope;
             for (var s = _scopeKnown; s < n; s++)
             {
-                var inScope = true;
-                for (var e = 0; e < entries.Length && inScope; e++)
-                {
-                    var value = fields[e] switch
-                    {
-                        ScopeBy => ValueOf(interners, ByIndex, _series.By(s)),
-                        ScopeOver => ValueOf(interners, OverIndex, _series.Over(s)),
-                        _ => ValueOf(interners, PartitionIndex, _series.Partition(s)),
-                    };
-                    inScope = entries[e].Contains(value ?? string.Empty) == scope[e].Include;
-                }
-
-                _inScope[r][s] = inScope;
+                _inScope[r][s] = ComputeInScope(r, s, interners);
             }
         }
 
         _scopeKnown = n;
     }
 
+    /// <summary>Whether series <paramref name="s"/> is in the scope of rule <paramref name="r"/>, from its split values and the filters.</summary>
+    private bool ComputeInScope(int r, int s, ValueInterner?[] interners)
+    {
+        var entries = _scopeItems[r];
+        var fields = _scopeField[r];
+        var scope = _rules[r].Scope;
+        var inScope = true;
+        for (var e = 0; e < entries.Length && inScope; e++)
+        {
+            var value = fields[e] switch
+            {
+                ScopeBy => ValueOf(interners, ByIndex, _series.By(s)),
+                ScopeOver => ValueOf(interners, OverIndex, _series.Over(s)),
+                _ => ValueOf(interners, PartitionIndex, _series.Partition(s)),
+            };
+            inScope = entries[e].Contains(value ?? string.Empty) == scope[e].Include;
+        }
+
+        return inScope;
+    }
+
     /// <summary>Whether rule <paramref name="r"/> applies to series <paramref name="s"/> with these values.</summary>
+    /// <remarks>An interim pass does not refresh the scope cache: a series added since the last bucket is looked up directly.</remarks>
     private bool Applies(int r, int s, double actual, double typical, long timeMs) =>
-        (!_rules[r].HasScope || _inScope[r][s]) && _rules[r].Matches(actual, typical, timeMs);
+        (!_rules[r].HasScope || (s < _scopeKnown ? _inScope[r][s] : ComputeInScope(r, s, _scopeInterners)))
+        && _rules[r].Matches(actual, typical, timeMs);
 
     /// <summary>Whether a <c>skip_result</c> rule applies to the series-bucket (the model still learned from it unless a
     /// <c>skip_model_update</c> rule applied too).</summary>

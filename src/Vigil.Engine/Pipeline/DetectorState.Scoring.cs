@@ -14,6 +14,8 @@ namespace Vigil.Engine.Pipeline;
 /// <c>skip_model_update</c> rules are checked in phase 1, between scoring a series and letting its model learn
 /// (the learn gate of <see cref="SeriesModelStore.ScoreThenUpdate"/>): they only read the series' scope and the
 /// rule, so the outcome does not depend on the chunking either.
+/// An interim pass (<see cref="BeginInterim"/>) runs the same two phases with <see cref="SeriesModelStore.Score"/> in
+/// phase 1, which writes nothing, and the normalizers in interim mode in phase 2.
 /// </remarks>
 internal sealed partial class DetectorState
 {
@@ -71,9 +73,12 @@ internal sealed partial class DetectorState
         }
 
         _batchGen = null;
-        foreach (var store in _stores)
+        if (!_interim)
         {
-            store.CompactPools();
+            foreach (var store in _stores)
+            {
+                store.CompactPools();
+            }
         }
 
         for (var i = 0; i < n; i++)
@@ -150,6 +155,8 @@ internal sealed partial class DetectorState
         var features = Function.Features;
         var tails = Function.Tails;
         var nf = features.Length;
+        var interim = _interim;
+        var modelStartMs = _batchStartMs + _interimShiftMs;
         var end = Math.Min(_batchCount, (chunk + 1) * ChunkSeries);
         for (var i = chunk * ChunkSeries; i < end; i++)
         {
@@ -159,7 +166,9 @@ internal sealed partial class DetectorState
             for (var f = 0; f < nf; f++)
             {
                 var value = FeatureValue(gen, hasData, s, features[f]);
-                _batchResults[(i * nf) + f] = _stores[f].ScoreThenUpdate(s, _batchStartMs, value, count, tails[f], _learnGate);
+                _batchResults[(i * nf) + f] = interim
+                    ? _stores[f].Score(s, modelStartMs, value, count, tails[f])
+                    : _stores[f].ScoreThenUpdate(s, _batchStartMs, value, count, tails[f], _learnGate);
             }
         }
     }

@@ -64,6 +64,16 @@ internal sealed partial class DetectorState
     private int[] _order = [];
     private MemoryStream? _deflateBuffer;
 
+    // Interim results (BeginInterim .. EndInterim): scoring writes no model, count, normalizer or rule state.
+    private bool _interim;
+    private long _interimShiftMs;
+    private ValueInterner?[] _scopeInterners = [];
+    private int[] _medianSeries = [];
+    private double[] _medianValues = [];
+    private double[] _presenceScratch = [];
+    private long[] _presenceBucketScratch = [];
+    private long[] _partitionFirstScratch = [];
+
     // exclude_frequent and freq_rare (see ExcludeFrequent and ScorePopulationRare).
     private readonly bool _excludeBy;
     private readonly bool _excludeOver;
@@ -383,17 +393,52 @@ internal sealed partial class DetectorState
         _scoringBucket = bucketIndex;
         Aggregator.Reset();
         _ruleTimeMs = bucketStartMs;
-        ApplyTimeShifts(bucketStartMs);
-        RefreshScopes(interners);
-        if (hasGen)
+        _scopeInterners = interners;
+        if (_interim)
         {
-            PrepareOrderStatistics(gen);
-            if (_tracksPresence)
-            {
-                NotePresence(gen, bucketIndex);
-            }
+            // Interim: the models see the time shift the bucket's force_time_shift rules would apply, none is applied,
+            // and rule scopes of series added since the last bucket are worked out without being cached.
+            _interimShiftMs = TimeShiftDue(bucketStartMs, apply: false);
+        }
+        else
+        {
+            _interimShiftMs = 0;
+            TimeShiftDue(bucketStartMs, apply: true);
+            RefreshScopes(interners);
         }
 
+        var scratchPresence = false;
+        try
+        {
+            if (hasGen)
+            {
+                PrepareOrderStatistics(gen);
+                if (_tracksPresence)
+                {
+                    if (_interim)
+                    {
+                        BeginScratchPresence();
+                        scratchPresence = true;
+                    }
+
+                    NotePresence(gen, bucketIndex);
+                }
+            }
+
+            ScoreSeries(gen, hasGen, bucketIndex, bucketStartMs, candidates, plots, analysis, interners);
+        }
+        finally
+        {
+            if (scratchPresence)
+            {
+                EndScratchPresence();
+            }
+        }
+    }
+
+    private void ScoreSeries(BucketGeneration gen, bool hasGen, long bucketIndex, long bucketStartMs, LeafBuffer candidates,
+        List<ModelPlotDocument>? plots, AnalysisSpec analysis, ValueInterner?[] interners)
+    {
         if (IsPopulation)
         {
             if (hasGen && Function.Rare)
@@ -482,6 +527,72 @@ internal sealed partial class DetectorState
             BucketFeature.Longitude => count > 0 ? gen.Sum2[s] / count : double.NaN,
             _ => double.NaN,
         };
+    }
+
+    /// <summary>
+    /// Starts an interim pass for bucket <paramref name="bucketIndex"/>: until <see cref="EndInterim"/>,
+    /// <see cref="ScoreBucket"/> scores without writing any state (models are only read, through
+    /// <see cref="SeriesModelStore.Score"/>; population models, rare counts, exclude_frequent presence, applied time
+    /// shifts and rule scope caches are left as they are) and the record normalizers learn into scratch
+    /// (<see cref="ScoreNormalizer.BeginInterim"/>), so that the pass's results are those a close of the bucket would give
+    /// now, and a later close gives what it would have given without the pass.
+    /// </summary>
+    /// <remarks>What is written is per-bucket scratch only: the bucket's median and info_content values, the lat_long
+    /// longitudes of the causes, the freq_rare per-person bucket totals and the buffers of the two phases.</remarks>
+    public void BeginInterim(long bucketIndex)
+    {
+        foreach (var normalizer in _normalizers)
+        {
+            normalizer.BeginInterim(bucketIndex);
+        }
+
+        _interim = true;
+    }
+
+    /// <summary>Ends the interim pass started by <see cref="BeginInterim"/>.</summary>
+    public void EndInterim()
+    {
+        foreach (var normalizer in _normalizers)
+        {
+            normalizer.EndInterim();
+        }
+
+        _interim = false;
+        _interimShiftMs = 0;
+    }
+
+    /// <summary>
+    /// Interim pass: puts copies of the exclude_frequent presence columns in their place, so that
+    /// <see cref="NotePresence"/> and <see cref="IsFrequent"/> see the bucket as noted while the real columns stay as
+    /// they are (<see cref="EndScratchPresence"/> puts them back). The copies are kept for later passes.
+    /// </summary>
+    private void BeginScratchPresence()
+    {
+        _presenceScratch = Copy(_presence, _presenceScratch);
+        _presenceBucketScratch = Copy(_presenceBucket, _presenceBucketScratch);
+        _partitionFirstScratch = Copy(_partitionFirst, _partitionFirstScratch);
+        SwapPresenceColumns();
+
+        static T[] Copy<T>(T[] from, T[] to)
+        {
+            if (to.Length != from.Length)
+            {
+                to = new T[from.Length];
+            }
+
+            Array.Copy(from, to, from.Length);
+            return to;
+        }
+    }
+
+    /// <summary>Puts back the real presence columns after an interim pass (see <see cref="BeginScratchPresence"/>).</summary>
+    private void EndScratchPresence() => SwapPresenceColumns();
+
+    private void SwapPresenceColumns()
+    {
+        (_presence, _presenceScratch) = (_presenceScratch, _presence);
+        (_presenceBucket, _presenceBucketScratch) = (_presenceBucketScratch, _presenceBucket);
+        (_partitionFirst, _partitionFirstScratch) = (_partitionFirstScratch, _partitionFirst);
     }
 
     /// <summary>Ends generation <paramref name="slot"/> after its bucket closed.</summary>
@@ -702,7 +813,7 @@ internal sealed partial class DetectorState
                 // Custom rules, per person × attribute value: skip_result leaves the value out of the person's result,
                 // skip_model_update keeps it from the attribute's population model.
                 _popResults[(i * nf) + f] = SkipsResult(s, r, _ruleTimeMs) ? default : r;
-                if (!SkipsUpdate(s, value, r.Typical, _ruleTimeMs))
+                if (!_interim && !SkipsUpdate(s, value, r.Typical, _ruleTimeMs))
                 {
                     _population[f].Queue(attribute, value, r.Scored ? r.SingleBucketProbability : 1.0);
                 }
@@ -713,9 +824,12 @@ internal sealed partial class DetectorState
             _personOrder[i] = i;
         }
 
-        foreach (var model in _population)
+        if (!_interim)
         {
-            model.Commit(bucketIndex);
+            foreach (var model in _population)
+            {
+                model.Commit(bucketIndex);
+            }
         }
 
         ReportPersons(gen, candidates);
@@ -838,7 +952,7 @@ internal sealed partial class DetectorState
                 // Custom rules (scope only: lat_long takes no rule conditions): skip_result leaves the value out of the
                 // person's result, skip_model_update keeps it from the attribute's population model.
                 _popResults[i * 2] = SkipsResult(s, r, _ruleTimeMs) ? default : r;
-                if (!SkipsUpdate(s, lat, g.TypicalLat, _ruleTimeMs))
+                if (!_interim && !SkipsUpdate(s, lat, g.TypicalLat, _ruleTimeMs))
                 {
                     geo.Queue(attribute, lat, lon, g.Scored ? g.Probability : 1.0);
                 }
@@ -848,7 +962,11 @@ internal sealed partial class DetectorState
             _personOrder[i] = i;
         }
 
-        geo.Commit(bucketIndex);
+        if (!_interim)
+        {
+            geo.Commit(bucketIndex);
+        }
+
         ReportPersons(gen, candidates);
     }
 
@@ -864,10 +982,14 @@ internal sealed partial class DetectorState
         // Implementation note: ml-cpp models positions with a 2-D multimodal prior; we model mean latitude
         // and mean longitude as two series and combine their probabilities with a Bonferroni bound,
         // p = min(1, 2·min(p_lat, p_lon)). One record carries both (actual/typical = [lat, lon]).
-        var rLat = _stores[0].ScoreThenUpdate(s, bucketStartMs, FeatureValue(gen, true, s, BucketFeature.Latitude), count, Tail.TwoSided,
-            _learnGate);
-        var rLon = _stores[1].ScoreThenUpdate(s, bucketStartMs, FeatureValue(gen, true, s, BucketFeature.Longitude), count, Tail.TwoSided,
-            _learnGate);
+        var lat = FeatureValue(gen, true, s, BucketFeature.Latitude);
+        var lon = FeatureValue(gen, true, s, BucketFeature.Longitude);
+        var rLat = _interim
+            ? _stores[0].Score(s, bucketStartMs + _interimShiftMs, lat, count, Tail.TwoSided)
+            : _stores[0].ScoreThenUpdate(s, bucketStartMs, lat, count, Tail.TwoSided, _learnGate);
+        var rLon = _interim
+            ? _stores[1].Score(s, bucketStartMs + _interimShiftMs, lon, count, Tail.TwoSided)
+            : _stores[1].ScoreThenUpdate(s, bucketStartMs, lon, count, Tail.TwoSided, _learnGate);
         if (plots is not null)
         {
             plots.Add(Plot(analysis, interners, s, 0, bucketStartMs, rLat, true));
@@ -939,7 +1061,7 @@ internal sealed partial class DetectorState
             }
 
             EnsurePartition(partition);
-            var total = _partitionTotal[partition];
+            var total = PartitionTotal(partition);
             var cumulative = 0.0;
             var i = start;
             while (i < end)
@@ -968,10 +1090,10 @@ internal sealed partial class DetectorState
         {
             var s = gen.Touched[t];
             var partition = _series.Partition(s) + 1;
-            if (_partitionBuckets[partition] >= Function.MinimumBuckets && !(_excludeBy && IsFrequent(s, bucketIndex)))
+            if (PartitionBuckets(partition) >= Function.MinimumBuckets && !(_excludeBy && IsFrequent(s, bucketIndex)))
             {
                 var p = _rareP[s];
-                var share = _partitionTotal[partition] > 0 ? _rareCount[s] / _partitionTotal[partition] : 0.0;
+                var share = PartitionTotal(partition) > 0 ? _rareCount[s] / PartitionTotal(partition) : 0.0;
                 var r = new SeriesResult(true, p, p, 1.0, 1.0, share, 0, 1, 0, AnomalyType.None);
                 if (SkipsResult(s, r, _ruleTimeMs))
                 {
@@ -989,8 +1111,8 @@ internal sealed partial class DetectorState
             }
         }
 
-        // Learn the bucket (a series-bucket a skip_model_update rule applies to is not counted).
-        for (var t = 0; t < gen.TouchedCount; t++)
+        // Learn the bucket (a series-bucket a skip_model_update rule applies to is not counted); not from interim results.
+        for (var t = 0; t < (_interim ? 0 : gen.TouchedCount); t++)
         {
             var s = gen.Touched[t];
             var partition = _series.Partition(s) + 1;
@@ -1019,10 +1141,16 @@ internal sealed partial class DetectorState
         // attributes from scoring only: the attribute rarity table still learns every pair, as ml-cpp computes the
         // attribute concentrations from the unfiltered gatherer data.
         var attributes = _attributes.Count;
-        if (_attrDistinct.Length < attributes)
+        if (_attrDistinct.Length < attributes && !_interim)
         {
             Array.Resize(ref _attrDistinct, Math.Max(attributes, _attrDistinct.Length * 2));
             Array.Resize(ref _attrP, _attrDistinct.Length);
+        }
+
+        if (_attrP.Length < attributes)
+        {
+            // Interim results with attributes added since the last bucket (their distinct counts are 0 until learned).
+            Array.Resize(ref _attrP, attributes);
         }
 
         if (_rareKeys.Length < attributes)
@@ -1033,7 +1161,7 @@ internal sealed partial class DetectorState
 
         for (var a = 0; a < attributes; a++)
         {
-            _rareKeys[a] = ((long)(_attributes.Partition(a) + 1) << 32) | (uint)Math.Min(_attrDistinct[a], int.MaxValue);
+            _rareKeys[a] = ((long)(_attributes.Partition(a) + 1) << 32) | (uint)Math.Min(AttrDistinct(a), int.MaxValue);
             _rareOrder[a] = a;
         }
 
@@ -1049,14 +1177,14 @@ internal sealed partial class DetectorState
             }
 
             EnsurePartition(partition);
-            var total = _partitionTotal[partition];
+            var total = PartitionTotal(partition);
             var cumulative = 0.0;
             var i = start;
             while (i < end)
             {
-                var d = _attrDistinct[_rareOrder[i]];
+                var d = AttrDistinct(_rareOrder[i]);
                 var j = i;
-                while (j < end && _attrDistinct[_rareOrder[j]] == d)
+                while (j < end && AttrDistinct(_rareOrder[j]) == d)
                 {
                     cumulative += d;
                     j++;
@@ -1111,9 +1239,9 @@ internal sealed partial class DetectorState
             var attribute = _attributeOf[s];
             var partition = _series.Partition(s) + 1;
             EnsurePartition(partition);
-            var total = _partitionTotal[partition];
-            var share = total > 0 ? _attrDistinct[attribute] / total : 0.0;
-            var scored = _partitionBuckets[partition] >= Function.MinimumBuckets && !IsFrequent(s, bucketIndex);
+            var total = PartitionTotal(partition);
+            var share = total > 0 ? AttrDistinct(attribute) / total : 0.0;
+            var scored = PartitionBuckets(partition) >= Function.MinimumBuckets && !IsFrequent(s, bucketIndex);
             var p = scored ? _attrP[attribute] : 1.0;
             var actual = 1.0;
             var typical = share;
@@ -1151,8 +1279,8 @@ internal sealed partial class DetectorState
 
         ReportPersons(gen, candidates);
 
-        // Learn the bucket: new (person, attribute) pairs raise the attribute's distinct-people count.
-        for (var t = 0; t < touched; t++)
+        // Learn the bucket: new (person, attribute) pairs raise the attribute's distinct-people count (not from interim results).
+        for (var t = 0; t < (_interim ? 0 : touched); t++)
         {
             var s = gen.Touched[t];
             var partition = _series.Partition(s) + 1;
@@ -1175,9 +1303,10 @@ internal sealed partial class DetectorState
         }
     }
 
+    /// <summary>Grows the rare/freq_rare per-partition columns (not in an interim pass, which reads missing partitions as 0).</summary>
     private void EnsurePartition(int partition)
     {
-        if (partition < _partitionBuckets.Length)
+        if (partition < _partitionBuckets.Length || _interim)
         {
             return;
         }
@@ -1187,6 +1316,15 @@ internal sealed partial class DetectorState
         Array.Resize(ref _partitionTotal, size);
         Array.Resize(ref _partitionStamp, size);
     }
+
+    /// <summary>Rare/freq_rare: buckets the partition has had (0 for a partition not seen yet).</summary>
+    private double PartitionBuckets(int partition) => partition < _partitionBuckets.Length ? _partitionBuckets[partition] : 0.0;
+
+    /// <summary>Rare/freq_rare: total occurrences (rare) or (person, attribute) pairs (population) of the partition.</summary>
+    private double PartitionTotal(int partition) => partition < _partitionTotal.Length ? _partitionTotal[partition] : 0.0;
+
+    /// <summary>Population rare: distinct people of attribute <paramref name="a"/> (0 for an attribute not learned yet).</summary>
+    private double AttrDistinct(int a) => a < _attrDistinct.Length ? _attrDistinct[a] : 0.0;
 
     private ModelPlotDocument Plot(AnalysisSpec analysis, ValueInterner?[] interners, int s, int f, long bucketStartMs,
         in SeriesResult r, bool hasActual) =>
@@ -1219,21 +1357,38 @@ internal sealed partial class DetectorState
         if (Array.IndexOf(features, BucketFeature.Median) >= 0 && gen.ValueCount > 0)
         {
             var n = gen.ValueCount;
-            Array.Sort(gen.ValueSeries, gen.Values, 0, n);
+            var series = gen.ValueSeries;
+            var values = gen.Values;
+            if (_interim)
+            {
+                // Interim: the open bucket's values are sorted in scratch copies, leaving the accumulator as it was.
+                if (_medianSeries.Length < n)
+                {
+                    _medianSeries = new int[Math.Max(n, _medianSeries.Length * 2)];
+                    _medianValues = new double[_medianSeries.Length];
+                }
+
+                Array.Copy(series, _medianSeries, n);
+                Array.Copy(values, _medianValues, n);
+                series = _medianSeries;
+                values = _medianValues;
+            }
+
+            Array.Sort(series, values, 0, n);
             var start = 0;
             while (start < n)
             {
-                var s = gen.ValueSeries[start];
+                var s = series[start];
                 var end = start + 1;
-                while (end < n && gen.ValueSeries[end] == s)
+                while (end < n && series[end] == s)
                 {
                     end++;
                 }
 
-                Array.Sort(gen.Values, start, end - start);
+                Array.Sort(values, start, end - start);
                 var len = end - start;
                 var mid = start + (len / 2);
-                _median[s] = (len & 1) == 1 ? gen.Values[mid] : 0.5 * (gen.Values[mid - 1] + gen.Values[mid]);
+                _median[s] = (len & 1) == 1 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
                 start = end;
             }
         }
@@ -1484,7 +1639,19 @@ internal sealed partial class DetectorState
         {
             var s = gen.Touched[t];
             var partition = _series.Partition(s) + 1;
-            EnsureFrequencyPartition(partition);
+            if (_interim)
+            {
+                if (partition >= _partitionFirst.Length)
+                {
+                    // Scratch copy (BeginScratchPresence): grown like the real column, the people counts left alone.
+                    Array.Resize(ref _partitionFirst, Math.Max(partition + 1, Math.Max(4, _partitionFirst.Length * 2)));
+                }
+            }
+            else
+            {
+                EnsureFrequencyPartition(partition);
+            }
+
             if (_partitionFirst[partition] == 0)
             {
                 _partitionFirst[partition] = bucketIndex + 1;

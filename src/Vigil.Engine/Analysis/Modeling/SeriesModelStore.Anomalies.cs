@@ -22,12 +22,13 @@ public sealed partial class SeriesModelStore
     private const double AnomalyB = 9.210340371976184; // −ln 1e-4
     private const int FlagAnomalyNegative = 16;
 
-    private double ApplyAnomalyModel(int s, double logP, double z)
+    /// <remarks><paramref name="readOnly"/>: the same result, without recording the bucket in the anomaly history.</remarks>
+    private double ApplyAnomalyModel(int s, double logP, double z, bool readOnly)
     {
         var length = _anomalyLength[s];
         if (logP >= LogAnomalyOpen)
         {
-            if (length > 0)
+            if (length > 0 && !readOnly)
             {
                 CloseAnomaly(s);
             }
@@ -35,16 +36,18 @@ public sealed partial class SeriesModelStore
             return logP;
         }
 
-        if (length == 0)
+        // The sign is set when an anomaly opens.
+        var negative = length == 0 ? z < 0 : (_flags[s] & FlagAnomalyNegative) != 0;
+        length++;
+        var sum = _anomalySum[s] + -logP;
+        if (!readOnly)
         {
-            _flags[s] = z < 0 ? _flags[s] | FlagAnomalyNegative : _flags[s] & ~FlagAnomalyNegative;
+            _flags[s] = negative ? _flags[s] | FlagAnomalyNegative : _flags[s] & ~FlagAnomalyNegative;
+            _anomalyLength[s] = length;
+            _anomalySum[s] = sum;
         }
 
-        length++;
-        _anomalyLength[s] = length;
-        _anomalySum[s] += -logP;
-
-        var sign = (_flags[s] & FlagAnomalyNegative) != 0 ? 1 : 0;
+        var sign = negative ? 1 : 0;
         var m = _anomalyModel.AsSpan(s * AnomalyModelStride + sign * 5, 5);
         if (m[0] < 3)
         {
@@ -52,7 +55,7 @@ public sealed partial class SeriesModelStore
         }
 
         var featureL = Math.Log(length);
-        var featureM = Math.Log(_anomalySum[s] / length);
+        var featureM = Math.Log(sum / length);
         var dl = Math.Max(0.0, featureL - m[1]);
         var dm = Math.Max(0.0, featureM - m[2]);
         var d2 = dl * dl / Math.Max(m[3], 0.05) + dm * dm / Math.Max(m[4], 0.05);

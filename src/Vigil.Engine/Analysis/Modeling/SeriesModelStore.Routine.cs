@@ -25,7 +25,7 @@ public sealed partial class SeriesModelStore
     private const int RoutineHours = 24;
     private const double RoutineMemoryDays = 28.0;
 
-    private double RoutineOutlierTail(int s, long t, double logTail, double z, bool gated)
+    private double RoutineOutlierTail(int s, long t, double logTail, double z, bool gated, bool readOnly)
     {
         var block = _routine.AsSpan(s * RoutineStride, RoutineStride);
         var hour = (int)(((t % DayMs) + DayMs) % DayMs * RoutineHours / DayMs);
@@ -46,7 +46,7 @@ public sealed partial class SeriesModelStore
             result = Math.Min(0.0, Math.Max(logTail, mixed));
         }
 
-        if (!gated)
+        if (!gated && !readOnly)
         {
             var isOutlier = logTail < LogOutlierHigh;
             var bucketsPerHour = Math.Max(1.0, 3_600_000.0 / _options.BucketSpanMs);

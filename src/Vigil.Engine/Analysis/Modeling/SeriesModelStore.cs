@@ -265,6 +265,14 @@ public sealed partial class SeriesModelStore
     public void ShiftTime(long shiftMs) => _timeShiftMs += shiftMs;
 
     /// <summary>
+    /// Scores the bucket value of a series against its current model without changing anything: the result is exactly
+    /// what <see cref="ScoreThenUpdate"/> would return for the same call, and the store (model, scoring bookkeeping,
+    /// pools) is left as it was (interim results). Safe to run concurrently for any series, as it writes nothing.
+    /// </summary>
+    public SeriesResult Score(int series, long bucketStartMs, double value, double count, Tail tail) =>
+        ScoreThenUpdate(series, bucketStartMs, value, count, tail, null, readOnly: true);
+
+    /// <summary>
     /// Scores the bucket value of a series against its current model, then updates the model.
     /// </summary>
     /// <param name="series">Series id from <see cref="Add"/>.</param>
@@ -275,9 +283,11 @@ public sealed partial class SeriesModelStore
     /// <param name="learn">Optional learn gate, called with the series and its result before the model learns the bucket:
     /// false leaves the level, scale and seasonal state as they were (the pipeline's <c>skip_model_update</c> rules).
     /// Scoring bookkeeping (range, tail calibration, anomaly history) is still recorded.</param>
+    /// <param name="readOnly">Score only (<see cref="Score"/>): the same result, and nothing of the store is written
+    /// (neither the scoring bookkeeping nor the model; <paramref name="learn"/> is not called).</param>
     /// <returns>Probabilities, typical value and bounds for the bucket.</returns>
     public SeriesResult ScoreThenUpdate(int series, long bucketStartMs, double value, double count, Tail tail,
-        Func<int, SeriesResult, bool>? learn = null)
+        Func<int, SeriesResult, bool>? learn = null, bool readOnly = false)
     {
         var s = series;
         var t = bucketStartMs + _timeShiftMs; // the models' time (force_time_shift, see ShiftTime)
@@ -295,7 +305,7 @@ public sealed partial class SeriesModelStore
         if (n == 0)
         {
             var first = new SeriesResult(false, 1, 1, 1, value, value, value, value, 0, AnomalyType.None);
-            if (learn is null || learn(s, first))
+            if (!readOnly && (learn is null || learn(s, first)))
             {
                 Initialize(s, t, value);
             }
@@ -335,6 +345,7 @@ public sealed partial class SeriesModelStore
         scale = Math.Max(scale, floor);
         var absE = Math.Max(Math.Abs(e) - halfRes, 0.0);
         var zRaw = Math.Sign(e) * absE / scale;
+        var reverted = false; // read-only scoring that undid a transient shift without writing it
         if (_options.RevertTransientShifts && _sinceChange[s] < Math.Max(_options.ChangeRelaxBuckets, _bucketsPerDay) && _shift[s] != 0)
         {
             // A level shift that has not lasted a day (or the relax window, if longer) is not yet
@@ -349,8 +360,18 @@ public sealed partial class SeriesModelStore
                 && SpecialFunctions.LogStudentTwoSidedTail(zRaw, nu) < LogOutlierHigh
                 && SpecialFunctions.LogStudentTwoSidedTail(zOld, nu) >= LogNotSignificant)
             {
-                RevertShift(s);
-                predicted = _level[s] + trend + seasonal;
+                if (readOnly)
+                {
+                    // What RevertShift would leave: the level before the shift and an empty multi-bucket feature.
+                    reverted = true;
+                    predicted = (_level[s] - _shift[s]) + trend + seasonal;
+                }
+                else
+                {
+                    RevertShift(s);
+                    predicted = _level[s] + trend + seasonal;
+                }
+
                 e = eOld;
                 absE = absOld;
                 zRaw = zOld;
@@ -394,13 +415,13 @@ public sealed partial class SeriesModelStore
         var logTwoSided = SpecialFunctions.LogStudentTwoSidedTail(zSingle, nuUsed);
         if (_options.TailCalibration)
         {
-            logTwoSided = CalibrateTail(s, logTwoSided, z, nuUsed, n);
+            logTwoSided = CalibrateTail(s, logTwoSided, z, nuUsed, n, readOnly);
         }
 
         var logModelTail = logTwoSided;
         if (_options.RoutineOutliers)
         {
-            logTwoSided = RoutineOutlierTail(s, t, logTwoSided, zSingle, gated);
+            logTwoSided = RoutineOutlierTail(s, t, logTwoSided, zSingle, gated, readOnly);
         }
 
         var logSingle = ApplyTail(logTwoSided, zSingle, tail);
@@ -419,8 +440,11 @@ public sealed partial class SeriesModelStore
                 logSingle = Math.Min(logSingle, -Math.Log(n + 1));
             }
 
-            _rangeMin[s] = Math.Min(lo, value);
-            _rangeMax[s] = Math.Max(hi, value);
+            if (!readOnly)
+            {
+                _rangeMin[s] = Math.Min(lo, value);
+                _rangeMax[s] = Math.Max(hi, value);
+            }
         }
 
         // ---- Multi-bucket feature.
@@ -429,9 +453,9 @@ public sealed partial class SeriesModelStore
         var zc = _options.NormalScoreMultiBucket
             ? Math.Sign(z) * Math.Min(-SpecialFunctions.NormalQuantileFromLog(Math.Min(logTwoSided, -1e-12) - 0.6931471805599453), _options.MultiBucketClip)
             : Math.Clamp(z, -_options.MultiBucketClip, _options.MultiBucketClip);
-        var mbNum = MultiBucketDecay * _mbNum[s] + zc;
-        var mbDen = MultiBucketDecay * _mbDen[s] + 1.0;
-        var mbSq = MultiBucketDecay * MultiBucketDecay * _mbSq[s] + 1.0;
+        var mbNum = MultiBucketDecay * (reverted ? 0.0 : _mbNum[s]) + zc;
+        var mbDen = MultiBucketDecay * (reverted ? 0.0 : _mbDen[s]) + 1.0;
+        var mbSq = MultiBucketDecay * MultiBucketDecay * (reverted ? 0.0 : _mbSq[s]) + 1.0;
         var phi = _arDen[s] > 0 ? Math.Clamp(_arNum[s] / _arDen[s], 0.0, 0.9) : 0.0;
         var mean = mbNum / mbDen;
         var mbSd = Math.Sqrt(mbSq * (1 + phi) / (1 - phi)) / mbDen;
@@ -448,8 +472,11 @@ public sealed partial class SeriesModelStore
                 mbSd = Math.Sqrt(learned);
             }
 
-            var previous = _mbDen[s] > 0 ? _mbNum[s] / _mbDen[s] : 0.0;
-            _mbVar[s] = learned + Math.Max(1.0 / (n + 1), _scaleRate) * (previous * previous - learned);
+            var previous = !reverted && _mbDen[s] > 0 ? _mbNum[s] / _mbDen[s] : 0.0;
+            if (!readOnly)
+            {
+                _mbVar[s] = learned + Math.Max(1.0 / (n + 1), _scaleRate) * (previous * previous - learned);
+            }
         }
         var zm = mean / mbSd;
         var logMulti = n >= 9 ? ApplyTail(SpecialFunctions.LogNormalTwoSidedTail(zm), zm, tail) : 0.0;
@@ -478,7 +505,7 @@ public sealed partial class SeriesModelStore
             impact = MultiBucketImpact(logSingle, logMulti);
             if (_options.AnomalyCharacteristics)
             {
-                logJoint = ApplyAnomalyModel(s, logJoint, z);
+                logJoint = ApplyAnomalyModel(s, logJoint, z, readOnly);
             }
         }
 
@@ -510,7 +537,7 @@ public sealed partial class SeriesModelStore
             logJoint < -2.995732273553991 ? (e >= 0 ? AnomalyType.Spike : AnomalyType.Dip) : AnomalyType.None);
 
         // ---- Update (unless the learn gate, a skip_model_update custom rule, says no).
-        if (learn is not null && !learn(s, result))
+        if (readOnly || (learn is not null && !learn(s, result)))
         {
             return result;
         }
@@ -1011,9 +1038,17 @@ public sealed partial class SeriesModelStore
     /// nightly job spike) thus stops scoring each recurrence as a 1e-27 event, while a quiet series
     /// keeps its far tails. A cheap, monotone stand-in for an EVT (GPD) tail fit.
     /// </summary>
-    private double CalibrateTail(int s, double logTwoSided, double z, double nu, double n)
+    private double CalibrateTail(int s, double logTwoSided, double z, double nu, double n, bool readOnly)
     {
-        var rates = _exceedRate.AsSpan(s * TailLevels, TailLevels);
+        Span<double> copy = stackalloc double[TailLevels];
+        scoped var rates = _exceedRate.AsSpan(s * TailLevels, TailLevels);
+        if (readOnly)
+        {
+            // Score only: the rates a first call would start from are set up in a copy, and the rates do not learn.
+            rates.CopyTo(copy);
+            rates = copy;
+        }
+
         var nuIndex = (int)nu;
         if (rates[0] <= 0)
         {
@@ -1047,6 +1082,11 @@ public sealed partial class SeriesModelStore
             }
 
             result = Math.Min(0.0, Math.Max(logTwoSided, empirical));
+        }
+
+        if (readOnly)
+        {
+            return result;
         }
 
         var step = Math.Max(1.0 / (n + 1000), _scaleRate);

@@ -53,13 +53,13 @@ public sealed class ScoreNormalizer
     private static readonly double[] KnotPercentiles = [0, 70, 85, 90, 95, 97, 99, 99.9, 100];
     private static readonly double[] KnotScores = [0, 1, 1.2, 1.5, 3, 20, 50, 90, 100];
 
-    private readonly double[] _bins = new double[Bins];
+    private double[] _bins = new double[Bins];
     private readonly int _sampleEvery;
     private readonly long _bucketSpanSeconds;
     private readonly double _decayPerUpdate;
     private double _zeros;
     private double _total;
-    private readonly double[] _cumulative = new double[Bins + 1];
+    private double[] _cumulative = new double[Bins + 1];
     private bool _cumulativeValid;
     private int _sinceAge;
     private long _updates;
@@ -67,6 +67,14 @@ public sealed class ScoreNormalizer
     private double[] _scopeMax = new double[4];
     private long[] _scopeLastUpdate = new long[4];
     private bool _bigChange;
+
+    // Interim mode (BeginInterim .. EndInterim): the sketch and clock live in scratch copies, scope maxima in an overlay.
+    private bool _interim;
+    private long _interimStamp;
+    private double[]? _scratchBins;
+    private double[]? _scratchCumulative;
+    private Dictionary<int, double>? _interimScopes;
+    private (double Zeros, double Total, int SinceAge, long Updates, long Bucket, bool CumulativeValid, bool BigChange) _saved;
 
     /// <summary>Creates a normalizer for results with the given bucket span.</summary>
     public ScoreNormalizer(long bucketSpanSeconds)
@@ -81,8 +89,67 @@ public sealed class ScoreNormalizer
         _decayPerUpdate = 0.0005 * Math.Min(1.0, bucketSpanSeconds / 1800.0);
     }
 
-    /// <summary>Largest raw score currently remembered for a scope (0 if none).</summary>
-    public double ScopeMaximum(int scope) => (uint)scope < (uint)_scopeMax.Length ? _scopeMax[scope] : 0.0;
+    /// <summary>Largest raw score currently remembered for a scope (0 if none); in interim mode, with the interim scores.</summary>
+    public double ScopeMaximum(int scope)
+    {
+        if (_interim && _interimScopes!.TryGetValue(scope, out var max))
+        {
+            return max;
+        }
+
+        return (uint)scope < (uint)_scopeMax.Length ? _scopeMax[scope] : 0.0;
+    }
+
+    /// <summary>Whether the normalizer is in interim mode (see <see cref="BeginInterim"/>).</summary>
+    public bool IsInterim => _interim;
+
+    /// <summary>
+    /// Starts interim mode for bucket <paramref name="bucket"/> (interim results of an open bucket): until
+    /// <see cref="EndInterim"/>, <see cref="Update(int, double, long)"/> and <see cref="Normalize"/> behave exactly as
+    /// they would on the normalizer, but what the updates learn goes to scratch copies of the sketch and clock and to an
+    /// overlay of the scope maxima, which <see cref="EndInterim"/> drops. The saved state, the scope maxima and
+    /// <see cref="TakeBigChange"/> are left as they were.
+    /// </summary>
+    /// <remarks>
+    /// Every update of an interim pass is of <paramref name="bucket"/>, and <see cref="Normalize"/> is asked only for
+    /// scopes the pass updated with the raw score being normalized (as the pipeline does): a zero score then needs no
+    /// overlay entry, as the scope's decayed maximum it would record is recomputed identically from the saved one.
+    /// Costs a copy of the 1,200-bin sketch; allocates only the first time (scratch kept for later passes).
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">Already in interim mode.</exception>
+    public void BeginInterim(long bucket)
+    {
+        if (_interim)
+        {
+            throw new InvalidOperationException("the normalizer is already in interim mode");
+        }
+
+        _scratchBins ??= new double[Bins];
+        _scratchCumulative ??= new double[Bins + 1];
+        _interimScopes ??= [];
+        _saved = (_zeros, _total, _sinceAge, _updates, _bucket, _cumulativeValid, _bigChange);
+        Array.Copy(_bins, _scratchBins, Bins);
+        (_bins, _scratchBins) = (_scratchBins, _bins);
+        (_cumulative, _scratchCumulative) = (_scratchCumulative, _cumulative);
+        _cumulativeValid = false;
+        _interim = true;
+        _interimStamp = bucket;
+    }
+
+    /// <summary>Ends interim mode: the normalizer is again exactly as <see cref="BeginInterim"/> found it.</summary>
+    public void EndInterim()
+    {
+        if (!_interim)
+        {
+            return;
+        }
+
+        (_bins, _scratchBins) = (_scratchBins!, _bins);
+        (_cumulative, _scratchCumulative) = (_scratchCumulative!, _cumulative);
+        (_zeros, _total, _sinceAge, _updates, _bucket, _cumulativeValid, _bigChange) = _saved;
+        _interimScopes!.Clear();
+        _interim = false;
+    }
 
     /// <summary>Total (aged) weight of scores in the sketch.</summary>
     public double SketchWeight => _total;
@@ -124,14 +191,30 @@ public sealed class ScoreNormalizer
         }
 
         raw = Math.Max(0.0, raw);
+        if (_interim && bucket != _interimStamp)
+        {
+            throw new InvalidOperationException("an interim pass updates the normalizer for one bucket");
+        }
+
         AdvanceTo(bucket);
         _updates++;
-        EnsureScope(scope);
+        if (!_interim)
+        {
+            EnsureScope(scope);
+        }
+
         // Scope stamps are bucket + 1, so 0 means "never scored".
         var stamp = _bucket + 1;
-        var last = _scopeLastUpdate[scope];
+        var known = scope < _scopeMax.Length;
+        var last = known ? _scopeLastUpdate[scope] : 0;
+        var interimMax = 0.0;
+        var inOverlay = _interim && _interimScopes!.TryGetValue(scope, out interimMax);
         double previous;
-        if (last == 0)
+        if (inOverlay)
+        {
+            previous = interimMax;
+        }
+        else if (last == 0)
         {
             previous = 0.0;
         }
@@ -145,9 +228,19 @@ public sealed class ScoreNormalizer
             previous = elapsed > 50 ? 0.0 : _scopeMax[scope] * Math.Exp(-2 * _decayPerUpdate * elapsed);
         }
 
-        _scopeMax[scope] = Math.Max(previous, raw);
-        _bigChange |= _scopeMax[scope] > BigChangeFactor * previous;
-        _scopeLastUpdate[scope] = stamp;
+        if (_interim)
+        {
+            if (inOverlay || raw > 0)
+            {
+                _interimScopes![scope] = Math.Max(previous, raw);
+            }
+        }
+        else
+        {
+            _scopeMax[scope] = Math.Max(previous, raw);
+            _bigChange |= _scopeMax[scope] > BigChangeFactor * previous;
+            _scopeLastUpdate[scope] = stamp;
+        }
 
         AddToSketch(raw);
     }
@@ -253,9 +346,15 @@ public sealed class ScoreNormalizer
     }
 
     /// <summary>Writes the normalizer state.</summary>
+    /// <exception cref="InvalidOperationException">The normalizer is in interim mode.</exception>
     public void Save(IBufferWriter<byte> writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        if (_interim)
+        {
+            throw new InvalidOperationException("the normalizer cannot be saved in interim mode");
+        }
+
         var span = writer.GetSpan(64);
         BinaryPrimitives.WriteDoubleLittleEndian(span, _zeros);
         BinaryPrimitives.WriteDoubleLittleEndian(span[8..], _total);
