@@ -154,6 +154,25 @@ public sealed class ScoringTests
     }
 
     [Fact]
+    public void Student_t_finite_series_for_integer_nu_agrees_with_the_continued_fraction()
+    {
+        // Integer ν takes the finite series (down to tails of 1e-6); ν + 1e-9 takes the continued fraction. Measured
+        // worst difference in ln p: 2.6e-10 (ν = 29, t ≈ 6.1, where the series hands over).
+        for (var nu = 1; nu <= 30; nu++)
+        {
+            for (var t = 0.001; t < 80; t *= 1.05)
+            {
+                var series = SpecialFunctions.LogStudentTwoSidedTail(t, nu);
+                var fraction = SpecialFunctions.LogStudentTwoSidedTail(t, nu + 1e-9);
+                Assert.True(Math.Abs(series - fraction) < 1e-8, $"nu {nu}, t {t}: {series} vs {fraction}");
+            }
+        }
+
+        Assert.Equal(Math.Log(1 - (2 / Math.PI * Math.Atan(3.0))), SpecialFunctions.LogStudentTwoSidedTail(3, 1), 12);
+        Assert.Equal(Math.Log(1 - (3 / Math.Sqrt(11.0))), SpecialFunctions.LogStudentTwoSidedTail(3, 2), 12);
+    }
+
+    [Fact]
     public void Far_tails_stay_finite_in_log_space()
     {
         var log = SpecialFunctions.LogStudentTwoSidedTail(1e6, 5);

@@ -18,6 +18,32 @@ internal static class SpecialFunctions
 
     /// <summary>ln B(ν/2, 1/2) for integer ν = 0..64 (index 0 unused), to keep lgamma out of the hot path.</summary>
     private static readonly double[] LogBetaHalfNu = BuildLogBetaHalfNu();
+    private static readonly double[][] StudentSeries = BuildStudentSeries();
+
+    /// <summary>
+    /// Coefficients of the finite series of the Student-t distribution for integer ν ≤ 30 (Abramowitz and Stegun
+    /// 26.7.3–4): with c = ν/(ν + t²), P(|T| &lt; t) = sin θ · Σ a_k c^k for even ν (a_0 = 1, a_k = a_{k−1}(2k − 1)/(2k),
+    /// k &lt; ν/2), and (2/π)(θ + sin θ cos θ · Σ b_k c^k) for odd ν (b_0 = 1, b_k = b_{k−1}(2k)/(2k + 1), k &lt; (ν − 1)/2),
+    /// θ = atan(t/√ν).
+    /// </summary>
+    private static double[][] BuildStudentSeries()
+    {
+        var table = new double[31][];
+        for (var nu = 1; nu <= 30; nu++)
+        {
+            var even = nu % 2 == 0;
+            var terms = even ? nu / 2 : (nu - 1) / 2;
+            var a = new double[terms];
+            for (var k = 0; k < terms; k++)
+            {
+                a[k] = k == 0 ? 1.0 : even ? a[k - 1] * (2.0 * k - 1) / (2.0 * k) : a[k - 1] * 2.0 * k / (2.0 * k + 1);
+            }
+
+            table[nu] = a;
+        }
+
+        return table;
+    }
 
     private static double[] BuildLogBetaHalfNu()
     {
@@ -155,8 +181,40 @@ internal static class SpecialFunctions
             return 0.0;
         }
 
-        var x = nu / (nu + t * t);
         var index = (int)nu;
+        if (index == nu && index >= 1 && index <= 30)
+        {
+            // Integer ν: the finite series is about four times cheaper than the continued fraction. Its tail is
+            // 1 − P(|T| < t), which loses relative precision as the tail shrinks, so below 1e-6 (relative error
+            // about 1e-10 there) the continued fraction takes over.
+            var d = nu + t * t;
+            var c = nu / d;
+            var a = StudentSeries[index];
+            var sum = 0.0;
+            for (var k = a.Length - 1; k >= 0; k--)
+            {
+                sum = sum * c + a[k];
+            }
+
+            double inside;
+            if ((index & 1) == 0)
+            {
+                inside = t / Math.Sqrt(d) * sum;
+            }
+            else
+            {
+                var theta = Math.Atan(t / Math.Sqrt(nu));
+                inside = (theta + (t * Math.Sqrt(nu) / d * sum)) * (2.0 / Math.PI);
+            }
+
+            var tail = 1.0 - inside;
+            if (tail > 1e-6)
+            {
+                return Math.Min(0.0, Math.Log(tail));
+            }
+        }
+
+        var x = nu / (nu + t * t);
         var logBeta = index == nu && index < LogBetaHalfNu.Length ? LogBetaHalfNu[index] : LogBeta(0.5 * nu, 0.5);
         return Math.Min(0.0, LogIncompleteBeta(x, 0.5 * nu, 0.5, logBeta));
     }
