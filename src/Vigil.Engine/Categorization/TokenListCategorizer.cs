@@ -38,6 +38,7 @@ internal sealed class TokenListCategorizer
 
     private readonly MessageAnalyzer _analyzer;
     private readonly int _examplesLimit;
+    private readonly bool _stopOnWarn;
     private readonly Dictionary<string, int> _tokenIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _tokenLookup;
     private readonly List<string> _tokens = [];
@@ -56,9 +57,12 @@ internal sealed class TokenListCategorizer
     /// <summary>Creates a categorizer.</summary>
     /// <param name="analyzer">The job's categorization analyzer.</param>
     /// <param name="examplesLimit"><c>analysis_limits.categorization_examples_limit</c>.</param>
-    public TokenListCategorizer(MessageAnalyzer analyzer, int examplesLimit)
+    /// <param name="stopOnWarn"><c>per_partition_categorization.stop_on_warn</c>: a partition whose status becomes
+    /// <c>warn</c> categorizes no further messages.</param>
+    public TokenListCategorizer(MessageAnalyzer analyzer, int examplesLimit, bool stopOnWarn = false)
     {
         _analyzer = analyzer;
+        _stopOnWarn = stopOnWarn;
         _examplesLimit = Math.Max(0, examplesLimit);
         _tokenLookup = _tokenIds.GetAlternateLookup<ReadOnlySpan<char>>();
     }
@@ -73,7 +77,7 @@ internal sealed class TokenListCategorizer
     public long CategorizedCount { get; private set; }
 
     /// <summary>Categorizes a UTF-8 message in partition <paramref name="partition"/> (0 without per-partition categorization).</summary>
-    /// <returns>The category id (from 1).</returns>
+    /// <returns>The category id (from 1), or −1 when the partition stopped categorizing (<c>stop_on_warn</c>).</returns>
     public int Categorize(ReadOnlySpan<byte> utf8, int partition)
     {
         var length = Encoding.UTF8.GetMaxCharCount(utf8.Length);
@@ -87,10 +91,35 @@ internal sealed class TokenListCategorizer
     }
 
     /// <summary>Categorizes a message of <paramref name="rawLength"/> UTF-8 bytes in partition <paramref name="partition"/>.</summary>
-    /// <returns>The category id (from 1).</returns>
+    /// <returns>The category id (from 1), or −1 when the partition stopped categorizing (<c>stop_on_warn</c>).</returns>
     public int Categorize(ReadOnlySpan<char> message, int rawLength, int partition)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        if (_stopOnWarn && partition < _partitions.Count && _partitions[partition] is { Stopped: true })
+        {
+            return -1;
+        }
+
+        var id = CategorizeCore(message, rawLength, partition);
+        if (_stopOnWarn)
+        {
+            // Implementation note (ml-cpp's per-message check, isStatsWriteUrgent): the status is taken with no dead
+            // categories, which are too costly to count per message.
+            var p = _partitions[partition]!;
+            var frequent = 0;
+            while (frequent < p.Count && _categories[p.ByCount[frequent]] is var c && c.NumMatches * 100 > p.Total && c.NumMatches != 1)
+            {
+                frequent++;
+            }
+
+            p.Stopped = IsWarn(p.Total, p.Count, frequent, p.Rare, 0);
+        }
+
+        return id;
+    }
+
+    private int CategorizeCore(ReadOnlySpan<char> message, int rawLength, int partition)
+    {
         var tokenCount = _analyzer.Analyze(message);
         _count = tokenCount;
         var weight = Tokenize(tokenCount, out var tempCount);
@@ -317,7 +346,22 @@ internal sealed class TokenListCategorizer
 
         foreach (var p in _partitions)
         {
-            p?.SortByCount(_categories);
+            if (p is null)
+            {
+                continue;
+            }
+
+            p.SortByCount(_categories);
+            if (_stopOnWarn)
+            {
+                var frequent = 0;
+                while (frequent < p.Count && _categories[p.ByCount[frequent]] is var c && c.NumMatches * 100 > p.Total && c.NumMatches != 1)
+                {
+                    frequent++;
+                }
+
+                p.Stopped = IsWarn(p.Total, p.Count, frequent, p.Rare, 0);
+            }
         }
     }
 
@@ -503,6 +547,7 @@ internal sealed class TokenListCategorizer
         public int Count;
         public long Total;
         public long Rare;
+        public bool Stopped;
 
         public void Add(int index)
         {

@@ -125,7 +125,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
             _mlCategoryField = spec.AnalysisFields.Count;
             _interners[_mlCategoryField] = new ValueInterner();
             _categorizer = new TokenListCategorizer(MessageAnalyzer.Create(categorization.AnalyzerJson, categorization.Filters),
-                categorization.ExamplesLimit);
+                categorization.ExamplesLimit, categorization.PartitionFieldName is not null && categorization.StopOnWarn);
             if (categorization.PartitionFieldName is { } partitionField)
             {
                 _categoryPartitionField = InternedField(partitionField);
@@ -1331,9 +1331,12 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 }
 
                 var category = _categorizer!.Categorize(text, partition);
-                Span<byte> digits = stackalloc byte[12];
-                category.TryFormat(digits, out var n, default, System.Globalization.CultureInfo.InvariantCulture);
-                id = _interners[_mlCategoryField]!.GetOrAdd(digits[..n]);
+                if (category > 0)
+                {
+                    Span<byte> digits = stackalloc byte[12];
+                    category.TryFormat(digits, out var n, default, System.Globalization.CultureInfo.InvariantCulture);
+                    id = _interners[_mlCategoryField]!.GetOrAdd(digits[..n]);
+                }
             }
         }
 

@@ -222,4 +222,20 @@ public sealed class CategorizerTests
         categorizer.Categorize("Fatal kernel panic detected"u8, 0);
         Assert.Equal(new CategorizerStats(121, 2, 1, 1, 0, 0, "ok"), categorizer.Stats());
     }
+
+    [Fact]
+    public void Stop_on_warn_stops_only_the_partition_whose_status_became_warn()
+    {
+        var categorizer = new TokenListCategorizer(MessageAnalyzer.Create(null, null), 4, stopOnWarn: true);
+        for (var i = 0; i < 99; i++)
+        {
+            Assert.Equal(1, categorizer.Categorize(Encoding.UTF8.GetBytes($"Heartbeat from agent {Names[i % Names.Length]}"), 1));
+        }
+
+        // The 100th message makes partition 1 a single-category partition with 100 messages: warn, so it stops.
+        Assert.Equal(1, categorizer.Categorize("Heartbeat from agent zed"u8, 1));
+        Assert.Equal(-1, categorizer.Categorize("Heartbeat from agent amy"u8, 1));
+        Assert.Equal(2, categorizer.Categorize("Heartbeat from agent amy"u8, 2));
+        Assert.Equal(101, categorizer.CategorizedCount);
+    }
 }
