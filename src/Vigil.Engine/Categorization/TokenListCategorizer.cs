@@ -156,8 +156,14 @@ internal sealed class TokenListCategorizer
                 }
             }
 
+            // A search match is taken whatever the similarity (ml-cpp computes it only to log it), so it is not computed.
+            if (matches)
+            {
+                return Join(p, rank, message, rawLength, ids, uniqueIds, uniqueWeights);
+            }
+
             var similarity = Similarity(weight, category);
-            if (matches || similarity > UpperThreshold)
+            if (similarity > UpperThreshold)
             {
                 return Join(p, rank, message, rawLength, ids, uniqueIds, uniqueWeights);
             }
