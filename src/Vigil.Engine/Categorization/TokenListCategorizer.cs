@@ -53,6 +53,8 @@ internal sealed class TokenListCategorizer
     private int[] _row1 = new int[65];
     private char[] _chars = new char[256];
     private int _count;
+    private CategorizerStats? _stats;
+    private long _statsAt = -1;
 
     /// <summary>Creates a categorizer.</summary>
     /// <param name="analyzer">The job's categorization analyzer.</param>
@@ -200,7 +202,21 @@ internal sealed class TokenListCategorizer
     }
 
     /// <summary>The statistics <c>model_size_stats</c> reports, over every partition.</summary>
+    /// <remarks>Counting dead categories compares every pair of a partition's categories, so the result is kept until the
+    /// next message.</remarks>
     public CategorizerStats Stats()
+    {
+        if (_stats is { } cached && _statsAt == CategorizedCount)
+        {
+            return cached;
+        }
+
+        _stats = ComputeStats();
+        _statsAt = CategorizedCount;
+        return _stats;
+    }
+
+    private CategorizerStats ComputeStats()
     {
         long frequent = 0, rare = 0, dead = 0;
         var warn = false;
@@ -319,6 +335,7 @@ internal sealed class TokenListCategorizer
             throw new InvalidDataException("not a categorizer state");
         }
 
+        _stats = null;
         _tokens.Clear();
         _tokenIds.Clear();
         _categories.Clear();

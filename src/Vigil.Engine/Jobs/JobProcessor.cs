@@ -258,7 +258,7 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
     {
         var documents = new List<Categorization.CategoryDocument>();
         _pipeline.DrainChangedCategories(documents);
-        var total = _pipeline.CategorizerStats?.TotalCategoryCount ?? 0;
+        var total = _pipeline.CategoryCount;
         if (total != _savedCategoryCount)
         {
             _savedCategoryCount = total;

@@ -1271,6 +1271,9 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     /// <summary>Categorization statistics for <c>model_size_stats</c>, or null when the job does not categorize.</summary>
     public CategorizerStats? CategorizerStats => _categorizer?.Stats();
 
+    /// <summary>Categories created so far (0 when the job does not categorize).</summary>
+    public int CategoryCount => _categorizer?.Categories.Count ?? 0;
+
     /// <summary>
     /// Appends the category definitions that changed since the last call (a new category, a new match or example) and
     /// marks them written, as ml-cpp writes changed categories.
