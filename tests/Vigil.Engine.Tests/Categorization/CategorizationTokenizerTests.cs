@@ -74,4 +74,38 @@ public sealed class CategorizationTokenizerTests
             """;
         Assert.Equal(["token", "masked", "was"], Tokens("Token secretXYZ was Used", Json));
     }
+
+    /// <summary>Messages and the tokens Elasticsearch's standard categorization analyzer gives them (its analyzer tests).</summary>
+    public static TheoryData<string, string[]> ElasticsearchCases => new()
+    {
+        {
+            "<ml13-4608.1.p2ps: Info: > Source ML_SERVICE2 on 13122:867 has shut down.",
+            ["ml13-4608.1.p2ps", "Info", "Source", "ML_SERVICE2", "on", "has", "shut", "down"]
+        },
+        {
+            "Vpxa: [49EC0B90 verbose 'VpxaHalCnxHostagent' opID=WFU-ddeadb59] [WaitForUpdatesDone] Received callback",
+            ["Vpxa", "verbose", "VpxaHalCnxHostagent", "opID", "WFU-ddeadb59", "WaitForUpdatesDone", "Received", "callback"]
+        },
+        { "org.apache.coyote.http11.Http11BaseProtocol destroy", ["org.apache.coyote.http11.Http11BaseProtocol", "destroy"] },
+        {
+            " [1111529792] INFO  session <45409105041220090733@192.168.251.123> - ----------------- PROXY Session DESTROYED --------------------",
+            ["INFO", "session", "PROXY", "Session", "DESTROYED"]
+        },
+        {
+            "PSYoungGen      total 2572800K, used 1759355K [0x0000000759500000, 0x0000000800000000, 0x0000000800000000)",
+            ["PSYoungGen", "total", "used"]
+        },
+        { "first line\nsecond line\nthird line", ["first", "line"] },
+        { "first line\r\nsecond line\r\nthird line", ["first", "line"] },
+        { "\nsecond line\nthird line", ["second", "line"] },
+        { "\r\nsecond line\r\nthird line", ["second", "line"] },
+        { "", [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ElasticsearchCases))]
+    public void Default_analyzer_tokenizes_as_elasticsearch(string message, string[] expected)
+    {
+        Assert.Equal(expected, Tokens(message));
+    }
 }
