@@ -15,8 +15,8 @@ namespace Vigil.Engine.Categorization;
 /// the larger total weight (insertions and deletions cost the token's weight, substitutions the larger weight);
 /// categories whose weight cannot reach the best similarity so far, or that would lose too much common-token weight,
 /// are skipped before the edit distance is computed, as ml-cpp does.</para>
-/// <para>Token weights: ml-cpp weighs dictionary words more (its part-of-speech dictionary: +2, verbs more). Vigil has
-/// no dictionary: a token of two or more letters and nothing else weighs 3, any other token 1.</para>
+/// <para>Token weights: ml-cpp weighs dictionary words more (its part-of-speech dictionary: +2, verbs +5). Vigil has
+/// no dictionary and guesses from the token's shape (see <see cref="Weight"/>).</para>
 /// <para>Per message nothing is allocated once its category exists and has its examples: tokens not seen before get
 /// temporary ids (they cannot match any category token) and become strings only when a new category keeps them,
 /// as ml-cpp discards the tokens of messages that join an existing category.</para>
@@ -473,20 +473,31 @@ internal sealed class TokenListCategorizer
         return total;
     }
 
-    /// <summary>Word-like tokens (two or more letters only) stand in for ml-cpp's dictionary words.</summary>
-    private static int Weight(ReadOnlySpan<char> token)
+    /// <summary>
+    /// A token's weight, standing in for ml-cpp's dictionary weighting (1, +5 for dictionary verbs, +2 for other dictionary
+    /// words): a word of two or more letters, not camel case (a lower-case letter followed by an upper-case one marks an
+    /// identifier), weighs 3, or 6 when it looks like a verb form (ends in "ed" or "ing", four letters or more); any other
+    /// token weighs 1.
+    /// </summary>
+    internal static int Weight(ReadOnlySpan<char> token)
     {
         if (token.Length < 2)
         {
             return 1;
         }
 
-        foreach (var c in token)
+        for (var i = 0; i < token.Length; i++)
         {
-            if (!char.IsLetter(c))
+            var c = token[i];
+            if (!char.IsLetter(c) || (i > 0 && char.IsUpper(c) && char.IsLower(token[i - 1])))
             {
                 return 1;
             }
+        }
+
+        if (token.Length >= 4 && (token.EndsWith("ed", StringComparison.OrdinalIgnoreCase) || token.EndsWith("ing", StringComparison.OrdinalIgnoreCase)))
+        {
+            return 6;
         }
 
         return 3;

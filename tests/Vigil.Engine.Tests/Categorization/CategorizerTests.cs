@@ -238,4 +238,66 @@ public sealed class CategorizerTests
         Assert.Equal(2, categorizer.Categorize("Heartbeat from agent amy"u8, 2));
         Assert.Equal(101, categorizer.CategorizedCount);
     }
+
+    [Theory]
+    [InlineData("callback", 3)]
+    [InlineData("INFO", 3)]
+    [InlineData("Received", 6)]
+    [InlineData("CREATING", 6)]
+    [InlineData("VpxaHalCnxHostagent", 1)]
+    [InlineData("ML_SERVICE2", 1)]
+    [InlineData("a", 1)]
+    [InlineData("/var/log", 1)]
+    public void Token_weights_stand_in_for_ml_cpps_dictionary(string token, int weight)
+    {
+        Assert.Equal(weight, TokenListCategorizer.Weight(token));
+    }
+
+    /// <summary>Message sequences from ml-cpp's categorizer tests and the categories ml-cpp gives them.</summary>
+    public static TheoryData<string[], int[]> MlCppCases => new()
+    {
+        {
+            [
+                " org.apache.coyote.http11.Http11BaseProtocol destroy",
+                " org.apache.coyote.http11.Http11BaseProtocol init",
+                " org.apache.coyote.http11.Http11BaseProtocol start",
+                " org.apache.coyote.http11.Http11BaseProtocol stop",
+            ],
+            [1, 2, 3, 4]
+        },
+        {
+            [
+                "Vpxa: [49EC0B90 verbose 'VpxaHalCnxHostagent' opID=WFU-ddeadb59] [WaitForUpdatesDone] Received callback",
+                "Vpxa: [49EC0B90 verbose 'Default' opID=WFU-ddeadb59] [VpxaHalVmHostagent] 11: GuestInfo changed 'guest.disk",
+                "Vpxa: [49EC0B90 verbose 'VpxaHalCnxHostagent' opID=WFU-ddeadb59] [WaitForUpdatesDone] Completed callback",
+                "Vpxa: [49EC0B90 verbose 'VpxaHalCnxHostagent' opID=WFU-35689729] [WaitForUpdatesDone] Received callback",
+            ],
+            [1, 2, 3, 1]
+        },
+        {
+            [
+                "<ml13-4608.1.p2ps: Info: > Source ML_SERVICE2 on 13122:867 has shut down.",
+                "<ml13-4602.1.p2ps: Info: > Source MONEYBROKER on 13112:736 has shut down.",
+                "<ml13-4606.1.p2ps: Info: > Source CUBE_LIQUID on 13188:2010 has shut down.",
+                "<ml13-4608.1.p2ps: Info: > Source ML SERVICE2 on 13122:867 has shut down.",
+                "<ml13-4602.1.p2ps: Info: > Source MONEYBROKER on 13112:736 has started.",
+                "<ml13-4608.1.p2ps: Info: > Source ML_SERVICE2 on 13122:867 has started.",
+            ],
+            [1, 1, 1, 1, 2, 2]
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(MlCppCases))]
+    public void Message_sequences_get_ml_cpps_categories(string[] messages, int[] expected)
+    {
+        var categorizer = New();
+        var ids = new int[messages.Length];
+        for (var i = 0; i < messages.Length; i++)
+        {
+            ids[i] = categorizer.Categorize(Encoding.UTF8.GetBytes(messages[i]), 0);
+        }
+
+        Assert.Equal(expected, ids);
+    }
 }
