@@ -120,6 +120,14 @@ public sealed class CategoriesApiTests
         var statsAfter = (await server.GetAsync("/_ml/anomaly_detectors/cats/_stats")).Json!["jobs"]![0]!["model_size_stats"]!;
         Assert.Equal(count + 2, (int)statsAfter["categorized_doc_count"]!);
         Assert.Equal(1, (int)statsAfter["rare_category_count"]!);
+        var legacy = await server.GetAsync("/_xpack/ml/anomaly_detectors/cats/results/categories/4");
+        Assert.Equal(4, (int)legacy.Json!["categories"]![0]!["category_id"]!);
+
+        // Deleting the job deletes its categories: a new job of the same id starts with none.
+        Assert.Equal(HttpStatusCode.OK, (await server.PostAsync("/_ml/anomaly_detectors/cats/_close")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await server.DeleteAsync("/_ml/anomaly_detectors/cats")).Status);
+        await Jobs.CreateAsync(server, "cats", Job);
+        Assert.Equal("{\"count\":0,\"categories\":[]}", (await server.GetAsync("/_ml/anomaly_detectors/cats/results/categories")).Text);
     }
 
     [Fact]
