@@ -7,21 +7,23 @@ namespace Vigil.Engine.Tests.Categorization;
 
 public sealed class CategorizationPipelineTests
 {
-    private static AnalysisSpec Spec(string? partition = null, bool perPartition = false) => new(
+    private static AnalysisSpec Spec(string? partition = null, bool perPartition = false, string[]? influencers = null) => new(
         "cat-job",
         Gen.SpanMs,
         0,
         [new DetectorSpec(0, "count", null, "mlcategory", null, partition, false, null, "count by mlcategory")],
-        [],
+        influencers ?? [],
         null,
         partition is null ? ["message"] : ["message", partition],
         false,
         new CategorizationSpec("message", null, null, 4, perPartition ? partition : null, false));
 
-    [Fact]
-    public void Count_by_mlcategory_finds_a_burst_of_one_message_template()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Count_by_mlcategory_finds_a_burst_of_one_message_template(bool mlcategoryInfluencer)
     {
-        var pipeline = new AnomalyDetectorPipeline(Spec());
+        var pipeline = new AnomalyDetectorPipeline(Spec(influencers: mlcategoryInfluencer ? ["mlcategory"] : null));
         var rec = new TestRecord(1);
         var sink = new CollectingSink();
         var r = new Random(21);
@@ -52,6 +54,14 @@ public sealed class CategorizationPipelineTests
         Assert.Equal("mlcategory", top.ByFieldName);
         Assert.Equal(burstCategory.ToString(System.Globalization.CultureInfo.InvariantCulture), top.ByFieldValue);
         Assert.True(top.RecordScore > 50, $"record score {top.RecordScore}");
+        if (mlcategoryInfluencer)
+        {
+            var influencer = sink.Influencers.MaxBy(x => x.InfluencerScore)!;
+            Assert.Equal("mlcategory", influencer.InfluencerFieldName);
+            Assert.Equal(top.ByFieldValue, influencer.InfluencerFieldValue);
+            Assert.Equal(top.Timestamp, influencer.Timestamp);
+        }
+
         Assert.Equal(5, pipeline.CategorizerStats!.TotalCategoryCount);
     }
 
