@@ -1313,11 +1313,16 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
 
     /// <summary>
     /// Categorizes the record's categorization field and sets its <c>mlcategory</c> (the category id as text) for the
-    /// detectors; a record without the field, or with an empty one, has no <c>mlcategory</c> (ml-cpp does not categorize it).
+    /// detectors.
     /// </summary>
+    /// <remarks>
+    /// Implementation note (ml-cpp's <c>CFieldDataCategorizer::computeCategory</c>): a record whose categorization field
+    /// is missing or empty is not categorized but still reaches the detectors with <c>mlcategory</c> "-1"; Vigil gives
+    /// the same value to the messages of a partition that stopped categorizing (<c>stop_on_warn</c>).
+    /// </remarks>
     private void Categorize(scoped in RecordFields fields)
     {
-        var id = -1;
+        var category = -1;
         if (!fields.IsMissing(_categorizationField))
         {
             var text = fields.Utf8(_categorizationField);
@@ -1333,17 +1338,13 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                     }
                 }
 
-                var category = _categorizer!.Categorize(text, partition);
-                if (category > 0)
-                {
-                    Span<byte> digits = stackalloc byte[12];
-                    category.TryFormat(digits, out var n, default, System.Globalization.CultureInfo.InvariantCulture);
-                    id = _interners[_mlCategoryField]!.GetOrAdd(digits[..n]);
-                }
+                category = _categorizer!.Categorize(text, partition);
             }
         }
 
-        _valueCache.Set(_mlCategoryField, id);
+        Span<byte> digits = stackalloc byte[12];
+        category.TryFormat(digits, out var n, default, System.Globalization.CultureInfo.InvariantCulture);
+        _valueCache.Set(_mlCategoryField, _interners[_mlCategoryField]!.GetOrAdd(digits[..n]));
     }
 
     private int FieldIndex(string name)

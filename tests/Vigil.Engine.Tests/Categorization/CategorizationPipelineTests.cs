@@ -66,16 +66,22 @@ public sealed class CategorizationPipelineTests
     }
 
     [Fact]
-    public void Records_without_the_categorization_field_are_not_categorized()
+    public void Records_without_the_categorization_field_are_not_categorized_and_get_mlcategory_minus_one()
     {
         var pipeline = new AnomalyDetectorPipeline(Spec());
         var rec = new TestRecord(1);
+        var sink = new CollectingSink();
         pipeline.OnRecord(Gen.Start, rec.Clear().Missing(0).Fields);
         pipeline.OnRecord(Gen.Start + 1, rec.Clear().Str(0, "").Fields);
         pipeline.OnRecord(Gen.Start + 2, rec.Clear().Str(0, "Service started on node alpha").Fields);
         var stats = pipeline.CategorizerStats!;
         Assert.Equal(1, stats.CategorizedDocCount);
         Assert.Equal(1, stats.TotalCategoryCount);
+
+        // The detector sees two by values: "-1" (two records) and "1".
+        Assert.Equal(2, pipeline.ByFieldCount);
+        pipeline.CloseBucket(Gen.Start, sink);
+        Assert.Equal(3, sink.Buckets.Single().EventCount);
     }
 
     [Fact]
