@@ -34,9 +34,28 @@ public interface IResultStore
     /// <returns>Number of results updated.</returns>
     Task<int> UpdateScoresAsync(string jobId, IReadOnlyList<ScoreUpdate> updates, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes every result of a job.</summary>
+    /// <summary>Deletes every result of a job (category definitions included).</summary>
     Task DeleteJobAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts or replaces category definitions of a job (by category id), in one transaction.</summary>
+    Task UpsertCategoriesAsync(string jobId, IReadOnlyList<CategoryRow> categories, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads a job's category definitions sorted by category id: one (<paramref name="categoryId"/>), or a page of those of
+    /// a partition value (<paramref name="partitionValue"/>) or of all.
+    /// </summary>
+    Task<CategoryPage> QueryCategoriesAsync(string jobId, long? categoryId, string? partitionValue, int from, int size,
+        CancellationToken cancellationToken = default);
 }
+
+/// <summary>One stored category definition.</summary>
+/// <param name="CategoryId">The category id.</param>
+/// <param name="PartitionValue">The partition value with per-partition categorization; else null.</param>
+/// <param name="Document">The JSON document, as the API returns it.</param>
+public sealed record CategoryRow(long CategoryId, string? PartitionValue, byte[] Document);
+
+/// <summary>A page of category definitions and the total count of matches.</summary>
+public sealed record CategoryPage(long Total, IReadOnlyList<CategoryRow> Rows);
 
 /// <summary>One result document.</summary>
 /// <param name="ResultType"><c>bucket</c>, <c>record</c>, <c>influencer</c> or <c>model_plot</c>.</param>

@@ -661,6 +661,14 @@ internal sealed class JobGrain(
         var processor = _processor!;
         var rows = ResultRows.From(JobId, processor.DrainResults(), out var hasFinal);
         await results.WriteAsync(JobId, rows, replaceInterim: hasFinal || rows.Count > 0).ConfigureAwait(true);
+        // Category definitions that changed (as ml-cpp writes them); a new category also marks the state changed, so the
+        // categorizer is saved below with the ids it gave out.
+        var categories = processor.DrainChangedCategories();
+        if (categories.Count > 0)
+        {
+            await results.UpsertCategoriesAsync(JobId, ResultRows.FromCategories(categories)).ConfigureAwait(true);
+        }
+
         // A flush or close also waits for a pass an earlier upload started (it may have no new final results itself).
         if (hasFinal || (settle && (_pendingBigChange || _renormalization is not null)))
         {
@@ -761,7 +769,7 @@ internal sealed class JobGrain(
 
         var (by, over, partition) = processor.FieldCounts;
         return new ModelSizeStats(processor.ModelBytes, processor.PeakModelBytes, limit, by, over, partition, now,
-            processor.Counts.Totals.LatestRecordTimestamp);
+            processor.Counts.Totals.LatestRecordTimestamp, processor.CategorizerStats);
     }
 
     private Task WriteTaskAsync()

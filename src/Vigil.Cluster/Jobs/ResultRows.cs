@@ -56,6 +56,26 @@ internal static class ResultRows
         return rows;
     }
 
+    /// <summary>Serializes category definitions (Elasticsearch's document id is <c>&lt;job&gt;_category_definition_&lt;id&gt;</c>;
+    /// the store keys them by job and category id).</summary>
+    public static List<CategoryRow> FromCategories(IReadOnlyList<Engine.Categorization.CategoryDocument> categories)
+    {
+        var rows = new List<CategoryRow>(categories.Count);
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        foreach (var c in categories)
+        {
+            buffer.ResetWrittenCount();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                c.WriteTo(w);
+            }
+
+            rows.Add(new CategoryRow(c.CategoryId, c.PartitionFieldValue, buffer.WrittenSpan.ToArray()));
+        }
+
+        return rows;
+    }
+
     private static string Id(string jobId, string type, long timestamp, long span, Dictionary<(string, long), int> sequence)
     {
         var n = sequence.GetValueOrDefault((type, timestamp));

@@ -44,6 +44,7 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
     private long _latestAnalysedTimeMs = long.MinValue;
 
     private long _peakModelBytes;
+    private long _savedCategoryCount;
 
     /// <summary>Creates the processor when the job opens, continuing from persisted counts and state.</summary>
     public JobProcessor(JobProcessorSpec spec, DataCountsSnapshot? counts, ReadOnlySpan<byte> state, TimeProvider time)
@@ -244,6 +245,27 @@ public sealed class JobProcessor : IRecordSink, IResultSink, IDisposable
         }
 
         return new FlushResult(_lastFinalizedBucketEndMs);
+    }
+
+    /// <summary>Categorization statistics (<c>model_size_stats</c>), or null when the job does not categorize.</summary>
+    public Categorization.CategorizerStats? CategorizerStats => _pipeline.CategorizerStats;
+
+    /// <summary>
+    /// Takes the category definitions that changed since the last call. When categories were created, the state counts
+    /// as changed (<see cref="StateVersion"/>) so that the categorizer is saved with the definitions it gave out.
+    /// </summary>
+    public List<Categorization.CategoryDocument> DrainChangedCategories()
+    {
+        var documents = new List<Categorization.CategoryDocument>();
+        _pipeline.DrainChangedCategories(documents);
+        var total = _pipeline.CategoryCount;
+        if (total != _savedCategoryCount)
+        {
+            _savedCategoryCount = total;
+            StateVersion++;
+        }
+
+        return documents;
     }
 
     /// <summary>Takes the results (bucket, record, influencer and model plot documents) produced since the last call.</summary>

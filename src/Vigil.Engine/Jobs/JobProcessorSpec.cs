@@ -30,8 +30,36 @@ public static class JobProcessorSpecs
         }
 
         var analysis = new AnalysisSpec(job.JobId, schema.BucketSpanMs, schema.LatencyMs, detectors, job.AnalysisConfig.Influencers,
-            job.AnalysisConfig.SummaryCountFieldName, schema.AnalysisFields, job.ModelPlotConfig?.Enabled ?? false);
+            job.AnalysisConfig.SummaryCountFieldName, schema.AnalysisFields, job.ModelPlotConfig?.Enabled ?? false, Categorization(job));
         return new JobProcessorSpec(job.JobId, schema, job.RequiredInputFields.Count, analysis);
+    }
+
+    /// <summary>The categorization of a job that has a categorization field, else null.</summary>
+    private static Categorization.CategorizationSpec? Categorization(JobConfig job)
+    {
+        var config = job.AnalysisConfig;
+        if (config.CategorizationFieldName is not { } field)
+        {
+            return null;
+        }
+
+        string? partition = null;
+        if (config.PerPartitionCategorization.Enabled)
+        {
+            foreach (var d in config.Detectors)
+            {
+                if (d.PartitionFieldName is not null && (d.ByFieldName == AnalysisConfig.MlCategoryField
+                    || d.OverFieldName == AnalysisConfig.MlCategoryField || d.PartitionFieldName == AnalysisConfig.MlCategoryField))
+                {
+                    partition = d.PartitionFieldName;
+                    break;
+                }
+            }
+        }
+
+        var examples = job.AnalysisLimits?.CategorizationExamplesLimit ?? 4;
+        return new Categorization.CategorizationSpec(field, config.CategorizationAnalyzer?.CustomJson, config.CategorizationFilters,
+            (int)Math.Min(int.MaxValue, examples), partition, config.PerPartitionCategorization.StopOnWarn);
     }
 
     private static List<DetectorRuleSpec> Rules(IReadOnlyList<DetectionRule> rules,

@@ -11,6 +11,8 @@ namespace Vigil.Engine.Jobs;
 /// <param name="PartitionFieldCount">Distinct partition-field values modelled.</param>
 /// <param name="LogTime">When the statistics were taken (epoch ms).</param>
 /// <param name="Timestamp">Latest record time when taken (epoch ms), if any.</param>
+/// <param name="Categorization">The categorizer's statistics when the job categorizes; null reports Elasticsearch's
+/// zeros and <c>ok</c>.</param>
 public sealed record ModelSizeStats(
     long ModelBytes,
     long PeakModelBytes,
@@ -19,7 +21,8 @@ public sealed record ModelSizeStats(
     long OverFieldCount,
     long PartitionFieldCount,
     long LogTime,
-    long? Timestamp)
+    long? Timestamp,
+    Categorization.CategorizerStats? Categorization = null)
 {
     /// <summary>
     /// <c>ok</c>, <c>soft_limit</c> above 60% of the limit, <c>hard_limit</c> above it (Elasticsearch's
@@ -47,13 +50,14 @@ public sealed record ModelSizeStats(
         w.WriteNumber("total_partition_field_count", PartitionFieldCount);
         w.WriteNumber("bucket_allocation_failures_count", 0);
         w.WriteString("memory_status", MemoryStatus);
-        w.WriteNumber("categorized_doc_count", 0);
-        w.WriteNumber("total_category_count", 0);
-        w.WriteNumber("frequent_category_count", 0);
-        w.WriteNumber("rare_category_count", 0);
-        w.WriteNumber("dead_category_count", 0);
-        w.WriteNumber("failed_category_count", 0);
-        w.WriteString("categorization_status", "ok");
+        var c = Categorization;
+        w.WriteNumber("categorized_doc_count", c?.CategorizedDocCount ?? 0);
+        w.WriteNumber("total_category_count", c?.TotalCategoryCount ?? 0);
+        w.WriteNumber("frequent_category_count", c?.FrequentCategoryCount ?? 0);
+        w.WriteNumber("rare_category_count", c?.RareCategoryCount ?? 0);
+        w.WriteNumber("dead_category_count", c?.DeadCategoryCount ?? 0);
+        w.WriteNumber("failed_category_count", c?.FailedCategoryCount ?? 0);
+        w.WriteString("categorization_status", c?.CategorizationStatus ?? "ok");
         w.WriteNumber("log_time", LogTime);
         if (Timestamp is { } ts)
         {

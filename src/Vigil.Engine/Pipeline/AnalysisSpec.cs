@@ -10,6 +10,7 @@ namespace Vigil.Engine.Pipeline;
 /// <param name="AnalysisFields">The fields a record carries, by index (see <see cref="Input.RecordFields"/>):
 /// every field name the detectors, influencers and summary count refer to must be in this list.</param>
 /// <param name="ModelPlotEnabled">Whether model plot documents are produced.</param>
+/// <param name="Categorization">How to categorize messages into <c>mlcategory</c>, when a detector uses it; null otherwise.</param>
 public sealed record AnalysisSpec(
     string JobId,
     long BucketSpanMs,
@@ -18,4 +19,5 @@ public sealed record AnalysisSpec(
     IReadOnlyList<string> Influencers,
     string? SummaryCountFieldName,
     IReadOnlyList<string> AnalysisFields,
-    bool ModelPlotEnabled);
+    bool ModelPlotEnabled,
+    Categorization.CategorizationSpec? Categorization = null);

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using Vigil.Engine.Analysis.Modeling;
 using Vigil.Engine.Analysis.Scoring;
+using Vigil.Engine.Categorization;
 using Vigil.Engine.Input;
 using Vigil.Engine.Results;
 
@@ -90,6 +91,13 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
     private double[] _infLogP = new double[16];
     private int _infCount;
 
+    // Categorization (mlcategory): the categorizer, the categorization field, the virtual mlcategory field (one past
+    // the analysis fields) and, with per-partition categorization, the partition field; −1 when unused.
+    private readonly TokenListCategorizer? _categorizer;
+    private readonly int _categorizationField = -1;
+    private readonly int _mlCategoryField = -1;
+    private readonly int _categoryPartitionField = -1;
+
     /// <summary>Creates the pipeline of a job.</summary>
     /// <exception cref="ArgumentException">A field the detectors need is not in <see cref="AnalysisSpec.AnalysisFields"/>,
     /// or the bucket span is not a positive whole number of seconds.</exception>
@@ -109,8 +117,20 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         _genBucket = new long[_generations];
         Array.Fill(_genBucket, long.MinValue);
         _eventCount = new double[_generations];
-        _interners = new ValueInterner?[spec.AnalysisFields.Count];
+        _interners = new ValueInterner?[spec.AnalysisFields.Count + (spec.Categorization is null ? 0 : 1)];
         _valueCache = new RecordValueCache(_interners);
+        if (spec.Categorization is { } categorization)
+        {
+            _categorizationField = FieldIndex(categorization.FieldName);
+            _mlCategoryField = spec.AnalysisFields.Count;
+            _interners[_mlCategoryField] = new ValueInterner();
+            _categorizer = new TokenListCategorizer(MessageAnalyzer.Create(categorization.AnalyzerJson, categorization.Filters),
+                categorization.ExamplesLimit, categorization.PartitionFieldName is not null && categorization.StopOnWarn);
+            if (categorization.PartitionFieldName is { } partitionField)
+            {
+                _categoryPartitionField = InternedField(partitionField);
+            }
+        }
         _summaryIndex = spec.SummaryCountFieldName is null ? -1 : FieldIndex(spec.SummaryCountFieldName);
 
         _influencerFields = new int[spec.Influencers.Count];
@@ -291,6 +311,8 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 bytes += i?.MemoryBytes ?? 0;
             }
 
+            bytes += _categorizer?.MemoryBytes ?? 0;
+
             // Each normalizer holds a 1,200-bin histogram (9.6 kB) plus 16 bytes per scope: record
             // normalizers have one scope per series, influencer normalizers one per influencer value.
             const long Histogram = 9_600;
@@ -364,6 +386,10 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         _eventCount[slot] += weight;
         var interners = _interners;
         _valueCache.Next();
+        if (_categorizer is not null)
+        {
+            Categorize(fields);
+        }
         foreach (var d in _detectors)
         {
             d.OnRecord(slot, bi, timeMs, fields, weight, interners, _valueCache);
@@ -569,6 +595,16 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
 
         SaveScoringState(w);
+        if (_categorizer is { } categorizer)
+        {
+            // The categorizer follows the scoring state (only jobs with categorization have it; their states always do).
+            DetectorState.WriteBlock(w, b =>
+            {
+                using var stream = new MemoryStream();
+                categorizer.Save(stream);
+                b.Write(stream.GetBuffer().AsSpan(0, (int)stream.Length));
+            });
+        }
     }
 
     /// <summary>Restores a pipeline written by <see cref="Save"/> for the same spec.</summary>
@@ -615,6 +651,12 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         }
 
         p.LoadScoringState(ref source, version);
+        if (p._categorizer is { } categorizer && source.Length >= 4)
+        {
+            using var stream = new MemoryStream(DetectorState.ReadBlock(ref source).ToArray(), writable: false);
+            categorizer.Load(stream);
+        }
+
         return p;
     }
 
@@ -1290,8 +1332,92 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
         return total;
     }
 
+    /// <summary>Categorization statistics for <c>model_size_stats</c>, or null when the job does not categorize.</summary>
+    public CategorizerStats? CategorizerStats => _categorizer?.Stats();
+
+    /// <summary>Categories created so far (0 when the job does not categorize).</summary>
+    public int CategoryCount => _categorizer?.Categories.Count ?? 0;
+
+    /// <summary>
+    /// Appends the category definitions that changed since the last call (a new category, a new match or example) and
+    /// marks them written, as ml-cpp writes changed categories.
+    /// </summary>
+    public void DrainChangedCategories(List<CategoryDocument> documents)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        if (_categorizer is not { } categorizer)
+        {
+            return;
+        }
+
+        var partitionName = _categoryPartitionField >= 0 ? _spec.Categorization!.PartitionFieldName : null;
+        foreach (var c in categorizer.Categories)
+        {
+            if (!c.Changed)
+            {
+                continue;
+            }
+
+            c.Changed = false;
+            documents.Add(new CategoryDocument
+            {
+                JobId = _spec.JobId,
+                CategoryId = c.Id,
+                PartitionFieldName = partitionName,
+                PartitionFieldValue = partitionName is null ? null : _interners[_categoryPartitionField]!.GetString(c.Partition),
+                Terms = c.Terms(categorizer.Tokens),
+                Regex = c.Regex(categorizer.Tokens),
+                MaxMatchingLength = c.MaxMatchingLength,
+                Examples = [.. c.Examples],
+                NumMatches = c.NumMatches,
+                PreferredToCategories = categorizer.PreferredTo(c),
+            });
+        }
+    }
+
+    /// <summary>
+    /// Categorizes the record's categorization field and sets its <c>mlcategory</c> (the category id as text) for the
+    /// detectors.
+    /// </summary>
+    /// <remarks>
+    /// Implementation note (ml-cpp's <c>CFieldDataCategorizer::computeCategory</c>): a record whose categorization field
+    /// is missing or empty is not categorized but still reaches the detectors with <c>mlcategory</c> "-1"; Vigil gives
+    /// the same value to the messages of a partition that stopped categorizing (<c>stop_on_warn</c>).
+    /// </remarks>
+    private void Categorize(scoped in RecordFields fields)
+    {
+        var category = -1;
+        if (!fields.IsMissing(_categorizationField))
+        {
+            var text = fields.Utf8(_categorizationField);
+            if (!text.IsEmpty)
+            {
+                var partition = 0;
+                if (_categoryPartitionField >= 0)
+                {
+                    partition = _valueCache.Get(_categoryPartitionField, fields);
+                    if (partition < 0)
+                    {
+                        partition = _interners[_categoryPartitionField]!.GetOrAdd([]);
+                    }
+                }
+
+                category = _categorizer!.Categorize(text, partition);
+            }
+        }
+
+        Span<byte> digits = stackalloc byte[12];
+        category.TryFormat(digits, out var n, default, System.Globalization.CultureInfo.InvariantCulture);
+        _valueCache.Set(_mlCategoryField, _interners[_mlCategoryField]!.GetOrAdd(digits[..n]));
+    }
+
     private int FieldIndex(string name)
     {
+        if (name == Configuration.AnalysisConfig.MlCategoryField && _mlCategoryField >= 0)
+        {
+            return _mlCategoryField;
+        }
+
         for (var i = 0; i < _spec.AnalysisFields.Count; i++)
         {
             if (_spec.AnalysisFields[i] == name)

@@ -24,6 +24,14 @@ internal sealed class RecordValueCache
     /// <summary>Starts a new record.</summary>
     public void Next() => _record++;
 
+    /// <summary>Sets the interned id of field <paramref name="index"/> for the current record (a value the pipeline derives,
+    /// such as <c>mlcategory</c>); −1 for missing.</summary>
+    public void Set(int index, int id)
+    {
+        _stamp[index] = _record;
+        _ids[index] = id;
+    }
+
     /// <summary>The interned id of field <paramref name="index"/> of the current record, or −1 when it is missing.</summary>
     public int Get(int index, scoped in RecordFields fields)
     {

@@ -8,18 +8,20 @@ using Vigil.Storage;
 
 namespace Vigil.Server.Api;
 
-/// <summary>Results: buckets, records, influencers and overall buckets (GET or POST, parameters in query or body).</summary>
+/// <summary>Results: buckets, records, influencers, overall buckets and categories (GET or POST, parameters in query or body).</summary>
 public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider time)
 {
     private const string BucketsParser = "cluster:monitor/xpack/ml/job/results/buckets/get";
     private const string RecordsParser = "cluster:monitor/xpack/ml/job/results/records/get";
     private const string InfluencersParser = "cluster:monitor/xpack/ml/job/results/influencers/get";
     private const string OverallParser = "cluster:monitor/xpack/ml/job/results/overall_buckets/get";
+    private const string CategoriesParser = "cluster:monitor/xpack/ml/job/results/categories/get";
 
     private static readonly string[] BucketFields = ["job_id", "timestamp", "expand", "exclude_interim", "start", "end", "anomaly_score", "sort", "desc"];
     private static readonly string[] RecordFields = ["job_id", "exclude_interim", "start", "end", "record_score", "sort", "desc"];
     private static readonly string[] InfluencerFields = ["job_id", "exclude_interim", "start", "end", "influencer_score", "sort", "desc"];
     private static readonly string[] OverallFields = ["job_id", "top_n", "bucket_span", "overall_score", "exclude_interim", "start", "end", "allow_no_match", "allow_no_jobs"];
+    private static readonly string[] CategoryFields = ["job_id", "category_id", "partition_field_value"];
     private static readonly Dictionary<string, IReadOnlyList<string>> PageObject = new(StringComparer.Ordinal) { ["page"] = ["from", "size"] };
 
     /// <summary>Adds the routes.</summary>
@@ -28,6 +30,7 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
         string[] bucketQuery = ["expand", "exclude_interim", "start", "end", "anomaly_score", "sort", "desc", "from", "size"];
         string[] recordQuery = ["exclude_interim", "start", "end", "record_score", "sort", "desc", "from", "size"];
         string[] influencerQuery = ["exclude_interim", "start", "end", "influencer_score", "sort", "desc", "from", "size"];
+        string[] categoryQuery = ["from", "size", "partition_field_value"];
         string[] overallQuery = ["top_n", "bucket_span", "overall_score", "exclude_interim", "start", "end", "allow_no_match", "allow_no_jobs"];
         foreach (var method in new[] { "GET", "POST" })
         {
@@ -36,6 +39,9 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
             router.Add(method, "/_ml/anomaly_detectors/{job_id}/results/records", RecordsAsync, recordQuery);
             router.Add(method, "/_ml/anomaly_detectors/{job_id}/results/influencers", InfluencersAsync, influencerQuery);
             router.Add(method, "/_ml/anomaly_detectors/{job_id}/results/overall_buckets", OverallBucketsAsync, overallQuery);
+            router.Add(method, "/_ml/anomaly_detectors/{job_id}/results/categories", r => CategoriesAsync(r, null), categoryQuery);
+            router.Add(method, "/_ml/anomaly_detectors/{job_id}/results/categories/{category_id}", r => CategoriesAsync(r, r.Route("category_id")),
+                categoryQuery);
         }
     }
 
@@ -277,6 +283,41 @@ public sealed class ResultsApi(JobsApi jobs, IResultStore results, TimeProvider 
 
         var response = Page("overall_buckets", overall.Count, overall, request.Human);
         return warning is null ? response : response.WithDeprecationWarning(warning);
+    }
+
+    /// <summary>
+    /// <c>GET results/categories[/{category_id}]</c>: category definitions sorted by id, paged (default 0/100), optionally of
+    /// one partition value. As Elasticsearch, paging together with a category id is refused, and an id that matches
+    /// nothing answers an empty page.
+    /// </summary>
+    private async Task<EsResponse> CategoriesAsync(EsRequest request, string? categoryPath)
+    {
+        var jobId = request.Route("job_id");
+        var p = await ParametersAsync(request, CategoriesParser, CategoryFields).ConfigureAwait(false);
+        var categoryText = categoryPath ?? p.GetValueOrDefault("category_id");
+        long? categoryId = null;
+        if (categoryText is not null)
+        {
+            categoryId = long.TryParse(categoryText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)
+                ? id
+                : throw new ElasticsearchException("number_format_exception", $"For input string: \"{categoryText}\"", 400);
+            if (p.ContainsKey("from") || p.ContainsKey("size"))
+            {
+                throw new ElasticsearchException("action_request_validation_exception",
+                    "Validation Failed: 1: Params [from, size] are incompatible with [category_id].;", 400);
+            }
+        }
+
+        var job = await jobs.GetJobAsync(jobId).ConfigureAwait(false);
+        var page = await results.QueryCategoriesAsync(job.JobId, categoryId, p.GetValueOrDefault("partition_field_value"),
+            Int(p, "from") ?? 0, Int(p, "size") ?? 100).ConfigureAwait(false);
+        var categories = new List<JsonNode>(page.Rows.Count);
+        foreach (var row in page.Rows)
+        {
+            categories.Add(JsonNode.Parse(row.Document)!);
+        }
+
+        return Page("categories", page.Total, categories);
     }
 
     private static JsonObject WithRecords(JsonObject bucket, IReadOnlyList<ResultRow> records)

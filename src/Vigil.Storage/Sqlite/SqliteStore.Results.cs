@@ -230,7 +230,7 @@ public sealed partial class SqliteStore : IResultStore
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM results WHERE job_id = $job";
+        command.CommandText = "DELETE FROM results WHERE job_id = $job; DELETE FROM categories WHERE job_id = $job;";
         command.Parameters.AddWithValue("$job", jobId);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

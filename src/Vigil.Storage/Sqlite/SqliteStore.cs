@@ -102,7 +102,7 @@ public sealed partial class SqliteStore : IJobStore, IJobDocumentStore
         await deleteDocuments.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var deleteResults = connection.CreateCommand();
         deleteResults.Transaction = transaction;
-        deleteResults.CommandText = "DELETE FROM results WHERE job_id = $id";
+        deleteResults.CommandText = "DELETE FROM results WHERE job_id = $id; DELETE FROM categories WHERE job_id = $id;";
         deleteResults.Parameters.AddWithValue("$id", jobId);
         await deleteResults.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var deleteJob = connection.CreateCommand();
