@@ -70,16 +70,24 @@ internal static class DetectCommand
 
             try
             {
-                var format = parse.GetValue(timeFormat)!;
-                if (format == "auto")
+                JobConfig job;
+                if (parse.GetValue(jobFile) is { } jobPath)
                 {
-                    format = GuessTimeFormat(path.FullName, parse.GetValue(timeField)!);
+                    // The job file's data_description (time field and format) replaces the options.
+                    job = JobConfigParser.ParseForCreate(File.ReadAllBytes(jobPath.FullName), "vigil-detect", DateTimeOffset.UtcNow, "12.0.0");
+                }
+                else
+                {
+                    var format = parse.GetValue(timeFormat)!;
+                    if (format == "auto")
+                    {
+                        format = GuessTimeFormat(path.FullName, parse.GetValue(timeField)!);
+                    }
+
+                    job = BuildJob(parse.GetValue(span)!, parse.GetValue(function)!, parse.GetValue(field)!, parse.GetValue(by),
+                        parse.GetValue(partition), parse.GetValue(timeField)!, format);
                 }
 
-                var job = parse.GetValue(jobFile) is { } jobPath
-                    ? JobConfigParser.ParseForCreate(File.ReadAllBytes(jobPath.FullName), "vigil-detect", DateTimeOffset.UtcNow, "12.0.0")
-                    : BuildJob(parse.GetValue(span)!, parse.GetValue(function)!, parse.GetValue(field)!, parse.GetValue(by),
-                        parse.GetValue(partition), parse.GetValue(timeField)!, format);
                 return Run(path.FullName, job, parse.GetValue(json), kind == "row-scores", parse.GetValue(field)!, output, progress);
             }
             catch (ElasticsearchException e)

@@ -143,6 +143,54 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Detect_takes_the_time_field_of_a_job_file_and_categorizes_messages()
+    {
+        // The job's time field is "time", not the --time-field default: the job file's data_description applies.
+        var path = Path.Combine(_dir, "logs.csv");
+        var random = new Random(3);
+        using (var writer = new StreamWriter(path))
+        {
+            writer.WriteLine("time,message");
+            for (var i = 0; i < 2000; i++)
+            {
+                var message = i is >= 1500 and < 1560
+                    ? string.Create(CultureInfo.InvariantCulture, $"Connection to db-{random.Next(9)} timed out after {random.Next(60)}s")
+                    : random.Next(2) == 0
+                        ? string.Create(CultureInfo.InvariantCulture, $"Connection to db-{random.Next(9)} timed out after {random.Next(60)}s")
+                        : string.Create(CultureInfo.InvariantCulture, $"User u{random.Next(99)} logged in from 10.0.0.{random.Next(200)}");
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{1403481600 + (60 * i)},\"{message}\""));
+                if (i is >= 1500 and < 1560)
+                {
+                    // The burst: four more timeouts a minute for an hour.
+                    for (var k = 0; k < 4; k++)
+                    {
+                        writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{1403481600 + (60 * i) + k + 1},\"Connection to db-{random.Next(9)} timed out after {random.Next(60)}s\""));
+                    }
+                }
+            }
+        }
+
+        var job = Path.Combine(_dir, "logs.json");
+        File.WriteAllText(job, """
+            {"analysis_config":{"bucket_span":"15m","categorization_field_name":"message",
+              "detectors":[{"function":"high_count","by_field_name":"mlcategory"}]},
+             "data_description":{"time_field":"time","time_format":"epoch"}}
+            """);
+
+        var (exit, output, err) = Run("detect", path, "--job", job, "--json");
+
+        Assert.True(exit == 0, err);
+        var top = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+            .OrderByDescending(b => b.GetProperty("anomaly_score").GetDouble())
+            .First();
+        var topTime = top.GetProperty("timestamp").GetInt64() / 1000;
+        Assert.InRange(topTime, 1403481600 + (60 * 1500) - 900, 1403481600 + (60 * 1560));
+        Assert.Equal("1", top.GetProperty("records")[0].GetProperty("by_field_value").GetString());
+    }
+
+    [Fact]
     public void Eval_nab_prints_three_profiles_and_categories()
     {
         WriteSeries("data/catA/one.csv", 2000, 1500, seed: 3);
