@@ -74,7 +74,8 @@ internal static class EvalNabCommand
         return command;
     }
 
-    private static Engine.Analysis.Modeling.SeriesModelOptions ApplyOverrides(
+    /// <summary>Applies <c>--set name=value</c> overrides to model options (shared by the eval commands).</summary>
+    internal static Engine.Analysis.Modeling.SeriesModelOptions ApplyOverrides(
         Engine.Analysis.Modeling.SeriesModelOptions options, string[] overrides)
     {
         foreach (var item in overrides)

@@ -14,6 +14,7 @@ public static class Program
         var root = new RootCommand("Vigil: Elasticsearch-compatible anomaly detection, offline tools");
         var eval = new Command("eval", "Evaluate detection quality on a benchmark");
         eval.Subcommands.Add(EvalNabCommand.Create(output, progress));
+        eval.Subcommands.Add(EvalCalibrationCommand.Create(output, progress));
         root.Subcommands.Add(eval);
         root.Subcommands.Add(DetectCommand.Create(output, progress));
         return root;

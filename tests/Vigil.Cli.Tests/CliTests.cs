@@ -191,6 +191,24 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Eval_calibration_counts_small_probabilities_of_the_chosen_cases()
+    {
+        var (exit, output, err) = Run("eval", "calibration", "--case", "gauss", "mode10");
+
+        Assert.True(exit == 0, err);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith("gauss ", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("mode10 ", lines[3], StringComparison.Ordinal);
+
+        // Joint, single and multi-bucket counts below 1e-2 / 1e-3 / 1e-4; the Gaussian case stays within the calibrated 108
+        // below 1e-3 (it is conservative: 29).
+        var gauss = lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("/", gauss[2]);
+        Assert.InRange(int.Parse(gauss[3], CultureInfo.InvariantCulture), 0, 108);
+    }
+
+    [Fact]
     public void Eval_nab_prints_three_profiles_and_categories()
     {
         WriteSeries("data/catA/one.csv", 2000, 1500, seed: 3);
