@@ -52,7 +52,7 @@ internal static class GrokPatternCreator
     private const string V6Quad = "(" + V6Byte + @"(\." + V6Byte + "){3})";
     private const string H16 = "[0-9A-Fa-f]{1,4}";
     private const string Ipv6 =
-        "((((" + H16 + ":){7}(" + H16 + "|:))"
+        "(((" + H16 + ":){7}(" + H16 + "|:))"
         + "|((" + H16 + ":){6}(:" + H16 + "|" + V6Quad + "|:))"
         + "|((" + H16 + ":){5}(((:" + H16 + "){1,2})|:" + V6Quad + "|:))"
         + "|((" + H16 + ":){4}(((:" + H16 + "){1,3})|((:" + H16 + ")?:" + V6Quad + ")|:))"
