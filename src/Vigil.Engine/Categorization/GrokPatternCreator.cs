@@ -28,7 +28,7 @@ internal static class GrokPatternCreator
     /// <summary>Deepest recursion into the pieces before and after a match (Elasticsearch's <c>MAX_RECURSE_DEPTH</c>).</summary>
     public const int MaxRecurseDepth = 10;
 
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(250);
 
     private static readonly Regex GapToken = new(@"\.[*+]\??", RegexOptions.CultureInvariant, MatchTimeout);
 
@@ -71,7 +71,9 @@ internal static class GrokPatternCreator
     private const string UnixPath = @"(/([\w_%!$@:.,+~-]+|\\.)*)+";
     private const string WinPath = @"(?>[A-Za-z]+:|\\)(?:\\[^\\?*]*)+";
     private const string Path = "(?:(?:" + UnixPath + ")|(?:" + WinPath + "))";
-    private const string UriProto = @"[A-Za-z]([A-Za-z0-9+\-.]+)+";
+    // URIPROTO is "[A-Za-z]([A-Za-z0-9+\-.]+)+": the nested repeat matches the same text as one repeat but backtracks
+    // exponentially on a long word not followed by "://".
+    private const string UriProto = @"[A-Za-z][A-Za-z0-9+\-.]+";
     private const string UriHost = "(?:" + IpOrHost + ")(?::(?:" + PosInt + "))?";
     private const string UriPath = @"(?:/[A-Za-z0-9$.+!*'(){},~:;=@#%&_\-]*)+";
     private const string UriParam = @"\?[A-Za-z0-9$.+!*'|(){},~@#%&/=:;_?\-\[\]<>]*";
@@ -301,6 +303,11 @@ internal static class GrokPatternCreator
     }
 
     /// <summary>A Grok pattern tried on a gap, searched as <c>preface PRE pattern POST epilogue</c>.</summary>
+    /// <remarks>
+    /// Grok's <c>%{DATA:preface}</c> (<c>.*?</c>) in front makes every search quadratic in the string's length; since
+    /// <c>.</c> stops at a newline, its match is the leftmost match of the rest and the preface is the text from the
+    /// start of that match's line, which is what <see cref="Split"/> takes, so the regex leaves the preface out.
+    /// </remarks>
     internal sealed class Candidate
     {
         private readonly Regex _regex;
@@ -311,8 +318,8 @@ internal static class GrokPatternCreator
             GrokName = grokName;
             FieldName = fieldName;
             _regex = new Regex(
-                "(?<preface>.*?)" + preBreak + "(?<this>" + pattern + ")" + postBreak + "(?<epilogue>.*)",
-                RegexOptions.ExplicitCapture | RegexOptions.CultureInvariant | RegexOptions.Compiled,
+                preBreak + "(?<this>" + pattern + ")" + postBreak + "(?<epilogue>.*)",
+                RegexOptions.ExplicitCapture | RegexOptions.CultureInvariant,
                 MatchTimeout);
         }
 
@@ -362,7 +369,10 @@ internal static class GrokPatternCreator
                     continue;
                 }
 
-                prefaces.Add(m.Groups["preface"].Value);
+                // Grok's "%{DATA:preface}" (".*?", no newline) searched from each start: the text from the start of
+                // the match's line.
+                var lineStart = m.Index == 0 ? 0 : s.LastIndexOf('\n', m.Index - 1) + 1;
+                prefaces.Add(s[lineStart..m.Index]);
                 epilogues.Add(m.Groups["epilogue"].Value);
             }
         }
