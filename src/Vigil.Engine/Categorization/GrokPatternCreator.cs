@@ -115,7 +115,7 @@ internal static class GrokPatternCreator
     private const string WordBreak = @"\b";
 
     /// <summary>The candidates in Elasticsearch's order: more specific patterns before more generic ones.</summary>
-    private static readonly Candidate[] Candidates =
+    internal static readonly Candidate[] Candidates =
     [
         new("TOMCAT_DATESTAMP", "timestamp", TomcatDatestamp, WordBreak, WordBreak),
         new("TIMESTAMP_ISO8601", "timestamp", TimestampIso8601, WordBreak, WordBreak),

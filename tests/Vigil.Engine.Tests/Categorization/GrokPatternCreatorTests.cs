@@ -32,6 +32,44 @@ public sealed class GrokPatternCreatorTests
         Assert.Equal("field5", GrokPatternCreator.BuildFieldName(counts, "field"));
     }
 
+    private static (List<string> Prefaces, List<string> Epilogues) Split(string grokName, params string[] strings)
+    {
+        var candidate = Array.Find(GrokPatternCreator.Candidates, c => c.GrokName == grokName)!;
+        Assert.True(candidate.MatchesAll([.. strings]));
+        var prefaces = new List<string>();
+        var epilogues = new List<string>();
+        candidate.Split([.. strings], prefaces, epilogues);
+        return (prefaces, epilogues);
+    }
+
+    [Fact]
+    public void Prefaces_and_epilogues_surround_a_timestamp()
+    {
+        // ES testPopulatePrefacesAndEpiloguesGivenTimestamp.
+        var (prefaces, epilogues) = Split("TIMESTAMP_ISO8601", "[2018-01-25T15:33:23] DEBUG ", "[2018-01-24T12:33:23] ERROR ",
+            "junk [2018-01-22T07:33:23] INFO ", "[2018-01-21T03:33:23] DEBUG ");
+        Assert.Equal(["[", "[", "junk [", "["], prefaces);
+        Assert.Equal(["] DEBUG ", "] ERROR ", "] INFO ", "] DEBUG "], epilogues);
+    }
+
+    [Fact]
+    public void Prefaces_and_epilogues_surround_an_email_address()
+    {
+        // ES testPopulatePrefacesAndEpiloguesGivenEmailAddress.
+        var (prefaces, epilogues) = Split("EMAILADDRESS", "before alice@acme.com after", "abc bob@acme.com xyz", "carol@acme.com");
+        Assert.Equal(["before ", "abc ", ""], prefaces);
+        Assert.Equal([" after", " xyz", ""], epilogues);
+    }
+
+    [Fact]
+    public void Prefaces_and_epilogues_stop_at_a_newline_as_grok_data()
+    {
+        // Grok's DATA and GREEDYDATA do not cross a newline: the preface starts at the match's line, the epilogue ends with it.
+        var (prefaces, epilogues) = Split("NUMBER", "first line\nvalue 42 here\nlast", "7 only");
+        Assert.Equal(["value ", ""], prefaces);
+        Assert.Equal([" here", " only"], epilogues);
+    }
+
     [Fact]
     public void Timestamps_and_log_levels_are_found_in_a_gap()
     {
