@@ -304,6 +304,26 @@ public sealed class GrokPatternCreatorTests
     }
 
     [Fact]
+    public void Category_keeps_its_grok_pattern_until_an_example_or_its_regex_changes()
+    {
+        var categorizer = new TokenListCategorizer(MessageAnalyzer.Create(null, null), 4);
+        categorizer.Categorize("User alice logged in from 10.0.0.1"u8, 0);
+        categorizer.Categorize("User bob logged in from 10.0.0.2"u8, 0);
+        var category = Assert.Single(categorizer.Categories);
+        var first = category.GrokPattern(categorizer.Tokens);
+        Assert.Equal(".*?User.+?logged.+?in.+?from.+?%{IP:ipaddress}.*", first);
+        Assert.Same(first, category.GrokPattern(categorizer.Tokens));
+
+        // A known example adds nothing; a new one without an address ends the pattern in ".*".
+        categorizer.Categorize("User bob logged in from 10.0.0.2"u8, 0);
+        Assert.Same(first, category.GrokPattern(categorizer.Tokens));
+        categorizer.Categorize("User dave logged in from host-9"u8, 0);
+        Assert.Single(categorizer.Categories);
+        Assert.Equal(3, category.Examples.Count);
+        Assert.Equal(".*?User.+?logged.+?in.+?from.*", category.GrokPattern(categorizer.Tokens));
+    }
+
+    [Fact]
     public void Category_document_writes_grok_pattern_after_examples()
     {
         var document = new CategoryDocument
