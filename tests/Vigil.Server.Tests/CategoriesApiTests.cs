@@ -67,12 +67,14 @@ public sealed class CategoriesApiTests
         Assert.Equal(3, (int)all.Json!["count"]!);
         var first = all.Json["categories"]![0]!.AsObject();
         Assert.Equal(
-            ["job_id", "category_id", "terms", "regex", "max_matching_length", "examples", "num_matches", "result_type", "mlcategory"],
+            ["job_id", "category_id", "terms", "regex", "max_matching_length", "examples", "grok_pattern", "num_matches", "result_type",
+                "mlcategory"],
             first.Select(p => p.Key));
         Assert.Equal("cats", (string?)first["job_id"]);
         Assert.Equal(1, (int)first["category_id"]!);
         Assert.Equal("User logged in from", (string?)first["terms"]);
         Assert.Equal(".*?User.+?logged.+?in.+?from.*", (string?)first["regex"]);
+        Assert.Equal(".*?User.+?logged.+?in.+?from.+?%{IP:ipaddress}.*", (string?)first["grok_pattern"]);
         Assert.Equal(300, (int)first["num_matches"]!);
         Assert.Equal(4, first["examples"]!.AsArray().Count);
         Assert.Equal("category_definition", (string?)first["result_type"]);
@@ -185,8 +187,9 @@ public sealed class CategoriesApiTests
         var category = Assert.Single(web.Json!["categories"]!.AsArray())!.AsObject();
         Assert.Equal(
             ["job_id", "category_id", "partition_field_name", "partition_field_value", "terms", "regex", "max_matching_length", "examples",
-                "num_matches", "service", "result_type", "mlcategory"],
+                "grok_pattern", "num_matches", "service", "result_type", "mlcategory"],
             category.Select(p => p.Key));
+        Assert.Equal(".*?Service.+?started.+?on.+?node.*", (string?)category["grok_pattern"]);
         Assert.Equal(2, (int)category["num_matches"]!);
         Assert.Equal("web", (string?)category["service"]);
         var db = await server.GetAsync("/_ml/anomaly_detectors/cats-pp/results/categories?partition_field_value=db");

@@ -5,6 +5,8 @@ namespace Vigil.Engine.Categorization;
 /// <summary>A category definition as <c>GET results/categories</c> returns it (Elasticsearch's <c>CategoryDefinition</c>).</summary>
 public sealed class CategoryDocument
 {
+    private string? _grokPattern;
+
     /// <summary>The job.</summary>
     public required string JobId { get; init; }
 
@@ -29,6 +31,16 @@ public sealed class CategoryDocument
     /// <summary>Examples, sorted.</summary>
     public required IReadOnlyList<string> Examples { get; init; }
 
+    /// <summary>
+    /// The Grok pattern of the category (Elasticsearch's experimental <c>grok_pattern</c>), computed from
+    /// <see cref="Regex"/> and <see cref="Examples"/> on first read (when the changed definition is written) unless set.
+    /// </summary>
+    public string GrokPattern
+    {
+        get => _grokPattern ??= GrokPatternCreator.ForCategory(Regex, Examples);
+        init => _grokPattern = value;
+    }
+
     /// <summary>Messages in the category.</summary>
     public required long NumMatches { get; init; }
 
@@ -37,9 +49,10 @@ public sealed class CategoryDocument
 
     /// <summary>
     /// Writes the document: <c>job_id, category_id, partition_field_name?, partition_field_value?, terms, regex,
-    /// max_matching_length, examples, preferred_to_categories</c> (when not empty), <c>num_matches</c> (when above 0),
-    /// the partition field as a key, then <c>result_type: "category_definition"</c> and <c>mlcategory</c> (the id as text).
-    /// No <c>grok_pattern</c> is generated.
+    /// max_matching_length, examples, grok_pattern, preferred_to_categories</c> (when not empty), <c>num_matches</c> (when
+    /// above 0), the partition field as a key, then <c>result_type: "category_definition"</c> and <c>mlcategory</c> (the id
+    /// as text). <c>grok_pattern</c> comes from <see cref="GrokPatternCreator"/> ("" without examples), as Elasticsearch adds
+    /// it to every category it returns.
     /// </summary>
     public void WriteTo(Utf8JsonWriter w)
     {
@@ -67,6 +80,7 @@ public sealed class CategoryDocument
         }
 
         w.WriteEndArray();
+        w.WriteString("grok_pattern", GrokPattern);
         if (PreferredToCategories.Count > 0)
         {
             w.WriteStartArray("preferred_to_categories");

@@ -19,6 +19,9 @@ internal sealed class TokenListCategory
 
     private string? _terms;
     private string? _regex;
+    private string? _grokPattern;
+    private string? _grokRegex;
+    private int _grokExamples;
 
     /// <summary>Creates a category from its first message.</summary>
     public TokenListCategory(int id, int partition, ReadOnlySpan<int> ids, ReadOnlySpan<int> weights, int weight, ReadOnlySpan<int> uniqueIds,
@@ -291,6 +294,27 @@ internal sealed class TokenListCategory
         }
 
         return _regex!;
+    }
+
+    /// <summary>
+    /// The category's <c>grok_pattern</c> (<see cref="GrokPatternCreator.ForCategory"/>), kept until its regex is rebuilt or
+    /// an example is added.
+    /// </summary>
+    /// <remarks>
+    /// Examples are only ever added and a changed regex is a new string, so the cache is checked against the regex
+    /// instance and the example count; the ingest path does not touch it.
+    /// </remarks>
+    public string GrokPattern(IReadOnlyList<string> tokens)
+    {
+        var regex = Regex(tokens);
+        if (_grokPattern is null || !ReferenceEquals(regex, _grokRegex) || Examples.Count != _grokExamples)
+        {
+            _grokPattern = GrokPatternCreator.ForCategory(regex, Examples);
+            _grokRegex = regex;
+            _grokExamples = Examples.Count;
+        }
+
+        return _grokPattern;
     }
 
     /// <summary>Writes the category state.</summary>
