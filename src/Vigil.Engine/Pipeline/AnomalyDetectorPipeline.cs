@@ -1369,6 +1369,7 @@ public sealed class AnomalyDetectorPipeline : IRecordSink
                 Regex = c.Regex(categorizer.Tokens),
                 MaxMatchingLength = c.MaxMatchingLength,
                 Examples = [.. c.Examples],
+                GrokPattern = c.GrokPattern(categorizer.Tokens),
                 NumMatches = c.NumMatches,
                 PreferredToCategories = categorizer.PreferredTo(c),
             });
